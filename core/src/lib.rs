@@ -1,0 +1,7 @@
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+//! headroom-core (docs are written in full below as the layers land).
+
+pub mod sf;
+pub mod time;

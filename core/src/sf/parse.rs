@@ -1,0 +1,323 @@
+//! The RFC 9651 §4.2 parsing algorithms over a byte cursor. Every function returns an error
+//! rather than panicking; indexing goes through `get`.
+
+use super::value::{BareItem, ByteSeq, Decimal, DisplayStr, SfStr, base64_value, hex_value};
+use super::{Error, ErrorKind};
+
+pub(crate) struct Cursor<'a> {
+    s: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(s: &'a [u8]) -> Self {
+        Cursor { s, pos: 0 }
+    }
+
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    pub(crate) fn at_end(&self) -> bool {
+        self.pos >= self.s.len()
+    }
+
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    fn bump(&mut self) -> Option<u8> {
+        let b = self.peek()?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    pub(crate) fn eat(&mut self, b: u8) -> bool {
+        let hit = self.peek() == Some(b);
+        if hit {
+            self.pos += 1;
+        }
+        hit
+    }
+
+    pub(crate) fn skip_sp(&mut self) {
+        while self.eat(b' ') {}
+    }
+
+    pub(crate) fn skip_ows(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.pos += 1;
+        }
+    }
+
+    fn slice(&self, from: usize) -> &'a [u8] {
+        self.s.get(from..self.pos).unwrap_or(&[])
+    }
+
+    pub(crate) fn err(&self, kind: ErrorKind) -> Error {
+        Error { kind, at: self.pos }
+    }
+}
+
+/// Strips the leading and trailing SP that RFC 9651 discards around a whole field.
+pub(crate) fn trim_sp(s: &[u8]) -> &[u8] {
+    let start = s.iter().position(|&b| b != b' ').unwrap_or(s.len());
+    let end = s.iter().rposition(|&b| b != b' ').map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or(&[])
+}
+
+/// A List or Dictionary member: an Item or an Inner List, each with parameters.
+pub(crate) enum RawMember<'a> {
+    Item(BareItem<'a>, &'a [u8]),
+    Inner(&'a [u8], &'a [u8]),
+}
+
+pub(crate) fn member<'a>(c: &mut Cursor<'a>) -> Result<RawMember<'a>, Error> {
+    if c.peek() == Some(b'(') {
+        let items = inner_list(c)?;
+        Ok(RawMember::Inner(items, parameters(c)?))
+    } else {
+        let bare = bare_item(c)?;
+        Ok(RawMember::Item(bare, parameters(c)?))
+    }
+}
+
+/// Parses `( item *( 1*SP item ) )`, returning the text between the parentheses.
+fn inner_list<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
+    c.eat(b'(');
+    let start = c.pos();
+    loop {
+        c.skip_sp();
+        if c.peek() == Some(b')') {
+            let items = c.slice(start);
+            c.eat(b')');
+            return Ok(items);
+        }
+        if c.at_end() {
+            return Err(c.err(ErrorKind::UnterminatedInnerList));
+        }
+        bare_item(c)?;
+        parameters(c)?;
+        if !matches!(c.peek(), Some(b' ' | b')')) {
+            return Err(c.err(ErrorKind::BadInnerListSeparator));
+        }
+    }
+}
+
+/// Parses `*( ";" *SP key [ "=" bare-item ] )`, returning the text it covered.
+pub(crate) fn parameters<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
+    let start = c.pos();
+    while c.peek() == Some(b';') {
+        parameter(c)?;
+    }
+    Ok(c.slice(start))
+}
+
+pub(crate) fn parameter<'a>(c: &mut Cursor<'a>) -> Result<(&'a str, BareItem<'a>), Error> {
+    c.eat(b';');
+    c.skip_sp();
+    let k = key(c)?;
+    let v = if c.eat(b'=') {
+        bare_item(c)?
+    } else {
+        BareItem::Boolean(true)
+    };
+    Ok((k, v))
+}
+
+pub(crate) fn key<'a>(c: &mut Cursor<'a>) -> Result<&'a str, Error> {
+    let start = c.pos();
+    if !matches!(c.peek(), Some(b'a'..=b'z' | b'*')) {
+        return Err(c.err(ErrorKind::BadKey));
+    }
+    while matches!(
+        c.peek(),
+        Some(b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b'*')
+    ) {
+        c.bump();
+    }
+    Ok(ascii(c.slice(start)))
+}
+
+pub(crate) fn bare_item<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
+    match c.peek() {
+        Some(b'-' | b'0'..=b'9') => number(c),
+        Some(b'"') => string(c).map(BareItem::String),
+        Some(b'A'..=b'Z' | b'a'..=b'z' | b'*') => Ok(BareItem::Token(token(c))),
+        Some(b':') => byte_sequence(c).map(BareItem::ByteSequence),
+        Some(b'?') => boolean(c).map(BareItem::Boolean),
+        Some(b'@') => date(c).map(BareItem::Date),
+        Some(b'%') => display_string(c).map(BareItem::DisplayString),
+        Some(_) => Err(c.err(ErrorKind::BadItem)),
+        None => Err(c.err(ErrorKind::UnexpectedEnd)),
+    }
+}
+
+/// RFC 9651 §4.2.4: Integers of at most 15 digits, Decimals of at most 12.3 digits.
+fn number<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
+    let negative = c.eat(b'-');
+    if !matches!(c.peek(), Some(b'0'..=b'9')) {
+        return Err(c.err(ErrorKind::BadNumber));
+    }
+    let (mut value, mut digits, mut frac_digits, mut decimal) = (0i64, 0usize, 0usize, false);
+    while let Some(b) = c.peek() {
+        match b {
+            b'0'..=b'9' => {
+                value = value * 10 + i64::from(b - b'0');
+                digits += 1;
+                frac_digits += usize::from(decimal);
+            }
+            b'.' if !decimal => {
+                if digits > 12 {
+                    return Err(c.err(ErrorKind::NumberTooLong));
+                }
+                decimal = true;
+            }
+            _ => break,
+        }
+        c.bump();
+        if digits > 15 {
+            return Err(c.err(ErrorKind::NumberTooLong));
+        }
+    }
+    let sign = if negative { -1 } else { 1 };
+    if !decimal {
+        return Ok(BareItem::Integer(sign * value));
+    }
+    if frac_digits == 0 || frac_digits > 3 {
+        return Err(c.err(ErrorKind::BadNumber));
+    }
+    let scale = [1000, 100, 10, 1].get(frac_digits).copied().unwrap_or(1);
+    Ok(BareItem::Decimal(Decimal(sign * value * scale)))
+}
+
+fn string<'a>(c: &mut Cursor<'a>) -> Result<SfStr<'a>, Error> {
+    c.eat(b'"');
+    let start = c.pos();
+    loop {
+        match c.bump() {
+            None => return Err(c.err(ErrorKind::UnterminatedString)),
+            Some(b'"') => break,
+            Some(b'\\') => match c.bump() {
+                Some(b'"' | b'\\') => {}
+                _ => return Err(c.err(ErrorKind::BadEscape)),
+            },
+            Some(0x20..=0x7e) => {}
+            Some(_) => return Err(c.err(ErrorKind::BadStringChar)),
+        }
+    }
+    let s = c.slice(start);
+    Ok(SfStr(ascii(
+        s.get(..s.len().saturating_sub(1)).unwrap_or(&[]),
+    )))
+}
+
+fn token<'a>(c: &mut Cursor<'a>) -> &'a str {
+    let start = c.pos();
+    c.bump();
+    while c.peek().is_some_and(is_token_char) {
+        c.bump();
+    }
+    ascii(c.slice(start))
+}
+
+/// tchar (RFC 9110 §5.6.2) plus ":" and "/".
+fn is_token_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~:/".contains(&b)
+}
+
+fn byte_sequence<'a>(c: &mut Cursor<'a>) -> Result<ByteSeq<'a>, Error> {
+    c.eat(b':');
+    let start = c.pos();
+    let (mut data, mut pad) = (0usize, 0usize);
+    loop {
+        match c.bump() {
+            None => return Err(c.err(ErrorKind::UnterminatedByteSequence)),
+            Some(b':') => break,
+            Some(b'=') if data > 0 && pad < 2 => pad += 1,
+            Some(b) if pad == 0 && base64_value(b).is_some() => data += 1,
+            Some(_) => return Err(c.err(ErrorKind::BadByteSequence)),
+        }
+    }
+    if data % 4 == 1 {
+        return Err(c.err(ErrorKind::BadByteSequence));
+    }
+    let s = c.slice(start);
+    Ok(ByteSeq(s.get(..s.len().saturating_sub(1)).unwrap_or(&[])))
+}
+
+fn boolean(c: &mut Cursor<'_>) -> Result<bool, Error> {
+    c.eat(b'?');
+    match c.bump() {
+        Some(b'1') => Ok(true),
+        Some(b'0') => Ok(false),
+        _ => Err(c.err(ErrorKind::BadBoolean)),
+    }
+}
+
+fn date(c: &mut Cursor<'_>) -> Result<i64, Error> {
+    c.eat(b'@');
+    match number(c)? {
+        BareItem::Integer(i) => Ok(i),
+        _ => Err(c.err(ErrorKind::BadDate)),
+    }
+}
+
+fn display_string<'a>(c: &mut Cursor<'a>) -> Result<DisplayStr<'a>, Error> {
+    c.eat(b'%');
+    if !c.eat(b'"') {
+        return Err(c.err(ErrorKind::BadDisplayString));
+    }
+    let start = c.pos();
+    // A UTF-8 sequence is validated once all its bytes are decoded: per-sequence validation is
+    // equivalent to validating the whole string and needs only four bytes of state.
+    let (mut seq, mut have, mut need) = ([0u8; 4], 0usize, 0usize);
+    loop {
+        let byte = match c.bump() {
+            None => return Err(c.err(ErrorKind::UnterminatedString)),
+            Some(b'"') if need == 0 => break,
+            Some(b'%') => {
+                let hi = c.bump().and_then(hex_value);
+                let lo = c.bump().and_then(hex_value);
+                match (hi, lo) {
+                    (Some(h), Some(l)) => h << 4 | l,
+                    _ => return Err(c.err(ErrorKind::BadDisplayString)),
+                }
+            }
+            Some(b @ 0x20..=0x7e) if need == 0 && b != b'"' => continue,
+            Some(_) => return Err(c.err(ErrorKind::BadUtf8)),
+        };
+        if need == 0 {
+            need = utf8_len(byte).ok_or_else(|| c.err(ErrorKind::BadUtf8))?;
+            have = 0;
+        }
+        if let Some(slot) = seq.get_mut(have) {
+            *slot = byte;
+        }
+        have += 1;
+        if have == need {
+            let bytes = seq.get(..need).unwrap_or(&[]);
+            core::str::from_utf8(bytes).map_err(|_| c.err(ErrorKind::BadUtf8))?;
+            need = 0;
+        }
+    }
+    let s = c.slice(start);
+    Ok(DisplayStr(
+        s.get(..s.len().saturating_sub(1)).unwrap_or(&[]),
+    ))
+}
+
+fn utf8_len(lead: u8) -> Option<usize> {
+    match lead {
+        0x00..=0x7f => Some(1),
+        0xc0..=0xdf => Some(2),
+        0xe0..=0xef => Some(3),
+        0xf0..=0xf7 => Some(4),
+        _ => None,
+    }
+}
+
+/// Every byte the grammar accepts into keys, tokens and strings is ASCII, so this never fails.
+fn ascii(s: &[u8]) -> &str {
+    core::str::from_utf8(s).unwrap_or("")
+}

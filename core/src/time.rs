@@ -1,0 +1,157 @@
+//! Monotonic time in milliseconds, supplied by the caller.
+//!
+//! The core never reads a clock: every operation takes `now`. Adapters convert their clock
+//! (`std::time::Instant`, `embassy_time::Instant`) into an [`Instant`] counted in milliseconds from
+//! any fixed origin. All arithmetic saturates, so no sequence of values can overflow or panic.
+//!
+//! ```
+//! use headroom_core::time::{Duration, Instant};
+//! let t = Instant::from_millis(1_000);
+//! assert_eq!(t + Duration::from_secs(2), Instant::from_millis(3_000));
+//! assert_eq!(t.saturating_duration_since(Instant::from_millis(5_000)), Duration::ZERO);
+//! assert_eq!(Instant::MAX + Duration::from_secs(1), Instant::MAX);
+//! ```
+
+use core::ops::{Add, Sub};
+
+/// A point on the caller's monotonic clock, in milliseconds since an arbitrary origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Instant(u64);
+
+/// A span of time in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Duration(u64);
+
+impl Instant {
+    /// The clock's origin.
+    pub const ZERO: Instant = Instant(0);
+    /// The latest representable instant; used as "never".
+    pub const MAX: Instant = Instant(u64::MAX);
+
+    /// An instant `ms` milliseconds after the origin.
+    pub const fn from_millis(ms: u64) -> Self {
+        Instant(ms)
+    }
+
+    /// Milliseconds since the origin.
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// Time from `earlier` to `self`, or zero when `earlier` is later.
+    pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
+        Duration(self.0.saturating_sub(earlier.0))
+    }
+
+    /// `self + d`, saturating at [`Instant::MAX`].
+    pub const fn saturating_add(self, d: Duration) -> Instant {
+        Instant(self.0.saturating_add(d.0))
+    }
+
+    /// `self - d`, saturating at [`Instant::ZERO`].
+    pub const fn saturating_sub(self, d: Duration) -> Instant {
+        Instant(self.0.saturating_sub(d.0))
+    }
+}
+
+impl Duration {
+    /// No time at all.
+    pub const ZERO: Duration = Duration(0);
+    /// The longest representable span.
+    pub const MAX: Duration = Duration(u64::MAX);
+
+    /// A span of `ms` milliseconds.
+    pub const fn from_millis(ms: u64) -> Self {
+        Duration(ms)
+    }
+
+    /// A span of `s` seconds (saturating).
+    pub const fn from_secs(s: u64) -> Self {
+        Duration(s.saturating_mul(1000))
+    }
+
+    /// The span in milliseconds.
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// The span in whole seconds, rounded up (a wait of 1.2 s is reported as 2 s).
+    pub const fn as_secs_ceil(self) -> u64 {
+        self.0 / 1000 + (self.0 % 1000 != 0) as u64
+    }
+
+    /// `self * n`, saturating.
+    pub const fn saturating_mul(self, n: u64) -> Duration {
+        Duration(self.0.saturating_mul(n))
+    }
+
+    /// `self + other`, saturating.
+    pub const fn saturating_add(self, other: Duration) -> Duration {
+        Duration(self.0.saturating_add(other.0))
+    }
+
+    /// `self - other`, or zero.
+    pub const fn saturating_sub(self, other: Duration) -> Duration {
+        Duration(self.0.saturating_sub(other.0))
+    }
+
+    /// The smaller of two spans (usable in `const` contexts).
+    pub const fn min(self, other: Duration) -> Duration {
+        if self.0 <= other.0 { self } else { other }
+    }
+}
+
+impl Add<Duration> for Instant {
+    type Output = Instant;
+    fn add(self, d: Duration) -> Instant {
+        self.saturating_add(d)
+    }
+}
+
+impl Sub<Duration> for Instant {
+    type Output = Instant;
+    fn sub(self, d: Duration) -> Instant {
+        self.saturating_sub(d)
+    }
+}
+
+impl Add for Duration {
+    type Output = Duration;
+    fn add(self, d: Duration) -> Duration {
+        self.saturating_add(d)
+    }
+}
+
+impl Sub for Duration {
+    type Output = Duration;
+    fn sub(self, d: Duration) -> Duration {
+        self.saturating_sub(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arithmetic_saturates_at_both_ends() {
+        assert_eq!(Instant::MAX + Duration::MAX, Instant::MAX);
+        assert_eq!(Instant::ZERO - Duration::from_secs(1), Instant::ZERO);
+        assert_eq!(Duration::from_secs(u64::MAX), Duration::MAX);
+        assert_eq!(
+            Duration::from_millis(1) - Duration::from_millis(2),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn seconds_round_up() {
+        assert_eq!(Duration::from_millis(1).as_secs_ceil(), 1);
+        assert_eq!(Duration::from_millis(1000).as_secs_ceil(), 1);
+        assert_eq!(Duration::from_millis(1001).as_secs_ceil(), 2);
+        assert_eq!(Duration::ZERO.as_secs_ceil(), 0);
+        assert_eq!(Duration::MAX.as_secs_ceil(), u64::MAX / 1000 + 1);
+    }
+}

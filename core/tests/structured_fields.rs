@@ -1,0 +1,166 @@
+//! Runs the httpwg structured-field-tests suite (vendored under `tests/data`, from
+//! `../shared/structured-field-tests`) against `headroom_core::sf`.
+//!
+//! Every parse case of every file is run: `must_fail` cases must be rejected, the rest must parse
+//! to exactly `expected`; `can_fail` cases may be rejected but, if accepted, must match.
+
+use headroom_core::sf::{self, BareItem, Dictionary, Item, List, Member, Params};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+fn suite_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/structured-field-tests")
+}
+
+fn base32(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut out = String::new();
+    for chunk in bytes.chunks(5) {
+        let mut buf = [0u8; 5];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let n = buf.iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        let chars = (chunk.len() * 8).div_ceil(5);
+        for i in 0..8 {
+            if i < chars {
+                out.push(ALPHABET[((n >> (35 - i * 5)) & 31) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn bare(b: BareItem<'_>) -> Value {
+    match b {
+        BareItem::Integer(i) => json!(i),
+        BareItem::Decimal(d) => json!(d.thousandths() as f64 / 1000.0),
+        BareItem::String(s) => json!(s.chars().collect::<String>()),
+        BareItem::Token(t) => json!({"__type": "token", "value": t}),
+        BareItem::ByteSequence(b) => {
+            json!({"__type": "binary", "value": base32(&b.decoded().collect::<Vec<_>>())})
+        }
+        BareItem::Boolean(v) => json!(v),
+        BareItem::Date(d) => json!({"__type": "date", "value": d}),
+        BareItem::DisplayString(d) => {
+            let text = String::from_utf8(d.bytes().collect()).expect("validated UTF-8");
+            json!({"__type": "displaystring", "value": text})
+        }
+    }
+}
+
+fn params(p: Params<'_>) -> Value {
+    Value::Array(p.iter().map(|(k, v)| json!([k, bare(v)])).collect())
+}
+
+fn item(i: Item<'_>) -> Value {
+    json!([bare(i.bare()), params(i.params())])
+}
+
+fn member(m: Member<'_>) -> Value {
+    match m {
+        Member::Item(i) => item(i),
+        Member::InnerList(l) => json!([
+            Value::Array(l.items().map(item).collect()),
+            params(l.params())
+        ]),
+    }
+}
+
+fn list(l: List<'_>) -> Value {
+    Value::Array(l.members().map(member).collect())
+}
+
+fn dictionary(d: Dictionary<'_>) -> Value {
+    Value::Array(d.iter().map(|(k, m)| json!([k, member(m)])).collect())
+}
+
+/// Numbers compare by value: the suite writes `1.0` where we produce the integer-valued float.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn parse(header_type: &str, joined: &[u8]) -> Result<Value, sf::Error> {
+    match header_type {
+        "item" => sf::parse_item(joined).map(item),
+        "list" => sf::parse_list(joined).map(list),
+        "dictionary" => sf::parse_dictionary(joined).map(dictionary),
+        other => panic!("unknown header_type {other}"),
+    }
+}
+
+#[test]
+fn httpwg_structured_field_tests() {
+    let mut files: Vec<_> = std::fs::read_dir(suite_dir())
+        .expect("vendored suite present")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 20,
+        "expected the whole suite, found {} files",
+        files.len()
+    );
+
+    let (mut passed, mut accepted_can_fail, mut rejected_can_fail) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for file in &files {
+        let cases: Vec<Value> = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        let fname = file.file_name().unwrap().to_string_lossy().to_string();
+        for case in cases {
+            let name = case["name"].as_str().unwrap_or("?").to_string();
+            let Some(raw) = case["raw"].as_array() else {
+                continue;
+            };
+            let lines: Vec<&[u8]> = raw.iter().map(|l| l.as_str().unwrap().as_bytes()).collect();
+            let mut buf = vec![0u8; lines.iter().map(|l| l.len() + 2).sum::<usize>()];
+            let joined = sf::join_lines(lines.iter().copied(), &mut buf).expect("buffer sized");
+            let result = parse(case["header_type"].as_str().unwrap(), joined);
+            let must_fail = case["must_fail"].as_bool().unwrap_or(false);
+            let can_fail = case["can_fail"].as_bool().unwrap_or(false);
+            match (result, must_fail) {
+                (Err(_), true) => passed += 1,
+                (Ok(v), true) => failures.push(format!("{fname}: {name}: accepted {v}")),
+                (Err(e), false) if can_fail => {
+                    rejected_can_fail += 1;
+                    passed += 1;
+                    let _ = e;
+                }
+                (Err(e), false) => failures.push(format!("{fname}: {name}: rejected ({e})")),
+                (Ok(v), false) => {
+                    if same(&v, &case["expected"]) {
+                        passed += 1;
+                        accepted_can_fail += usize::from(can_fail);
+                    } else {
+                        failures.push(format!(
+                            "{fname}: {name}: got {v}, want {}",
+                            case["expected"]
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "structured-field-tests: {passed} passed, {} failed ({} files; can_fail cases: \
+         {accepted_can_fail} accepted and matched, {rejected_can_fail} rejected)",
+        failures.len(),
+        files.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
