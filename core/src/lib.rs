@@ -3,5 +3,7 @@
 #![deny(missing_docs)]
 //! headroom-core (docs are written in full below as the layers land).
 
+pub mod header;
+pub mod observation;
 pub mod sf;
 pub mod time;

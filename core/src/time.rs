@@ -79,7 +79,7 @@ impl Duration {
 
     /// The span in whole seconds, rounded up (a wait of 1.2 s is reported as 2 s).
     pub const fn as_secs_ceil(self) -> u64 {
-        self.0 / 1000 + (self.0 % 1000 != 0) as u64
+        self.0.div_ceil(1000)
     }
 
     /// `self * n`, saturating.

@@ -177,7 +177,7 @@ impl<'a> Params<'a> {
     }
 
     /// Each distinct key with its effective value, in order of first appearance.
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, BareItem<'a>)> + 'a {
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, BareItem<'a>)> + use<'a> {
         let this = *self;
         self.raw_iter()
             .enumerate()
@@ -190,7 +190,7 @@ impl<'a> Params<'a> {
         self.0.is_empty()
     }
 
-    fn raw_iter(&self) -> impl Iterator<Item = (&'a str, BareItem<'a>)> + 'a {
+    fn raw_iter(&self) -> impl Iterator<Item = (&'a str, BareItem<'a>)> + use<'a> {
         let mut c = Cursor::new(self.0);
         core::iter::from_fn(move || parse::parameter(&mut c).ok())
     }
@@ -205,7 +205,7 @@ pub struct InnerList<'a> {
 
 impl<'a> InnerList<'a> {
     /// The items of the inner list.
-    pub fn items(&self) -> impl Iterator<Item = Item<'a>> + 'a {
+    pub fn items(&self) -> impl Iterator<Item = Item<'a>> + use<'a> {
         let mut c = Cursor::new(self.items);
         core::iter::from_fn(move || {
             c.skip_sp();
@@ -251,7 +251,7 @@ pub struct List<'a>(&'a [u8]);
 
 impl<'a> List<'a> {
     /// The members, in order.
-    pub fn members(&self) -> impl Iterator<Item = Member<'a>> + 'a {
+    pub fn members(&self) -> impl Iterator<Item = Member<'a>> + use<'a> {
         let mut c = Cursor::new(self.0);
         core::iter::from_fn(move || {
             c.skip_ows();
@@ -281,7 +281,7 @@ impl<'a> Dictionary<'a> {
     }
 
     /// Each distinct key with its effective value, in order of first appearance.
-    pub fn iter(&self) -> impl Iterator<Item = (&'a str, Member<'a>)> + 'a {
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, Member<'a>)> + use<'a> {
         let this = *self;
         self.raw_iter()
             .enumerate()
@@ -289,7 +289,7 @@ impl<'a> Dictionary<'a> {
             .filter_map(move |(_, (k, _))| Some((k, this.get(k)?)))
     }
 
-    fn raw_iter(&self) -> impl Iterator<Item = (&'a str, Member<'a>)> + 'a {
+    fn raw_iter(&self) -> impl Iterator<Item = (&'a str, Member<'a>)> + use<'a> {
         let mut c = Cursor::new(self.0);
         core::iter::from_fn(move || {
             c.skip_ows();

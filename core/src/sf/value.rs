@@ -65,7 +65,7 @@ impl<'a> SfStr<'a> {
     }
 
     /// The unescaped characters (all ASCII).
-    pub fn chars(&self) -> impl Iterator<Item = char> + 'a {
+    pub fn chars(&self) -> impl Iterator<Item = char> + use<'a> {
         let mut bytes = self.0.bytes();
         core::iter::from_fn(move || {
             let b = bytes.next()?;
@@ -96,7 +96,7 @@ impl<'a> ByteSeq<'a> {
 
     /// The decoded bytes. Decoding is lenient about missing padding and non-zero pad bits, as
     /// RFC 9651 §4.2.7 allows (partition keys in the wild carry both).
-    pub fn decoded(&self) -> impl Iterator<Item = u8> + 'a {
+    pub fn decoded(&self) -> impl Iterator<Item = u8> + use<'a> {
         let mut sextets = self.0.iter().filter_map(|&c| base64_value(c));
         let (mut acc, mut bits) = (0u32, 0u32);
         core::iter::from_fn(move || {
@@ -132,7 +132,7 @@ impl<'a> DisplayStr<'a> {
     }
 
     /// The decoded UTF-8 bytes.
-    pub fn bytes(&self) -> impl Iterator<Item = u8> + 'a {
+    pub fn bytes(&self) -> impl Iterator<Item = u8> + use<'a> {
         let mut raw = self.0.iter();
         core::iter::from_fn(move || {
             let b = *raw.next()?;

@@ -1,0 +1,155 @@
+//! Rate-limit response headers: what each field says, without interpreting it against state.
+//!
+//! See [`crate::observation`] for one whole response reduced to policies and a wait.
+
+mod body;
+mod date;
+mod ratelimit;
+mod retry_after;
+
+pub use body::body_retry_after;
+pub use date::parse_http_date;
+pub use ratelimit::{
+    EPOCH_THRESHOLD, Fact, LegacyKind, Name, QuotaUnit, Reset, legacy_field, policy_field,
+    ratelimit_field,
+};
+pub use retry_after::{RetryAfter, parse_retry_after};
+
+pub(crate) use date::trim_ows;
+
+use crate::sf::ErrorKind;
+
+/// Why a field was ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Reason {
+    /// Structured Field syntax error.
+    Syntax(ErrorKind),
+    /// The field is empty.
+    Empty,
+    /// A number was required.
+    NotANumber,
+    /// Neither delay-seconds nor an HTTP-date.
+    NotSecondsOrDate,
+    /// Not an HTTP-date.
+    NotADate,
+    /// A time is given as a date but the response has no `Date` and the caller no clock.
+    NoReferenceTime,
+    /// The field's lines do not fit in the scratch buffer.
+    TooLong,
+}
+
+impl Reason {
+    /// A short lowercase description, for logs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Reason::Syntax(k) => k.as_str(),
+            Reason::Empty => "empty field",
+            Reason::NotANumber => "not a non-negative number",
+            Reason::NotSecondsOrDate => "neither delay-seconds nor an HTTP-date",
+            Reason::NotADate => "not an HTTP-date",
+            Reason::NoReferenceTime => "a date needs the Date header or a clock",
+            Reason::TooLong => "field lines too long to combine",
+        }
+    }
+}
+
+impl core::fmt::Display for Reason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The response fields this library reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[allow(missing_docs)]
+pub enum Field {
+    RateLimitPolicy,
+    RateLimit,
+    RateLimitLimit,
+    RateLimitRemaining,
+    RateLimitReset,
+    XRateLimitLimit,
+    XRateLimitRemaining,
+    XRateLimitReset,
+    XRateLimitUsed,
+    XRateLimitLimitTwitter,
+    XRateLimitRemainingTwitter,
+    XRateLimitResetTwitter,
+    RetryAfter,
+    Date,
+    Age,
+}
+
+impl Field {
+    /// Every field, in a fixed order.
+    pub const ALL: [Field; 15] = [
+        Field::RateLimitPolicy,
+        Field::RateLimit,
+        Field::RateLimitLimit,
+        Field::RateLimitRemaining,
+        Field::RateLimitReset,
+        Field::XRateLimitLimit,
+        Field::XRateLimitRemaining,
+        Field::XRateLimitReset,
+        Field::XRateLimitUsed,
+        Field::XRateLimitLimitTwitter,
+        Field::XRateLimitRemainingTwitter,
+        Field::XRateLimitResetTwitter,
+        Field::RetryAfter,
+        Field::Date,
+        Field::Age,
+    ];
+
+    /// The field's name in lowercase.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::RateLimitPolicy => "ratelimit-policy",
+            Field::RateLimit => "ratelimit",
+            Field::RateLimitLimit => "ratelimit-limit",
+            Field::RateLimitRemaining => "ratelimit-remaining",
+            Field::RateLimitReset => "ratelimit-reset",
+            Field::XRateLimitLimit => "x-ratelimit-limit",
+            Field::XRateLimitRemaining => "x-ratelimit-remaining",
+            Field::XRateLimitReset => "x-ratelimit-reset",
+            Field::XRateLimitUsed => "x-ratelimit-used",
+            Field::XRateLimitLimitTwitter => "x-rate-limit-limit",
+            Field::XRateLimitRemainingTwitter => "x-rate-limit-remaining",
+            Field::XRateLimitResetTwitter => "x-rate-limit-reset",
+            Field::RetryAfter => "retry-after",
+            Field::Date => "date",
+            Field::Age => "age",
+        }
+    }
+
+    /// Recognises a field name, case-insensitively.
+    pub fn from_name(name: &str) -> Option<Field> {
+        Field::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// The legacy number this field carries, if it is one of the ≤ -06 or `X-` fields.
+    pub const fn legacy_kind(self) -> Option<LegacyKind> {
+        match self {
+            Field::RateLimitLimit | Field::XRateLimitLimit | Field::XRateLimitLimitTwitter => {
+                Some(LegacyKind::Limit)
+            }
+            Field::RateLimitRemaining
+            | Field::XRateLimitRemaining
+            | Field::XRateLimitRemainingTwitter => Some(LegacyKind::Remaining),
+            Field::RateLimitReset | Field::XRateLimitReset | Field::XRateLimitResetTwitter => {
+                Some(LegacyKind::Reset)
+            }
+            Field::XRateLimitUsed => Some(LegacyKind::Used),
+            _ => None,
+        }
+    }
+
+    /// True for the fields the draft says to ignore on a response served from a cache.
+    pub const fn is_rate_limit(self) -> bool {
+        !matches!(self, Field::RetryAfter | Field::Date | Field::Age)
+    }
+}

@@ -1,0 +1,292 @@
+//! The RateLimit header families, each reduced to [`Fact`]s about named or unnamed policies.
+//!
+//! | generation | fields | reduced to |
+//! |---|---|---|
+//! | drafts -08 … -11 | `RateLimit-Policy: "minute";q=60;w=60` / `RateLimit: "minute";r=42;t=12` | one named fact per member |
+//! | draft -07 | `RateLimit: limit=100, remaining=50, reset=5` (Dictionary), `RateLimit-Policy: 100;w=10` | unnamed facts |
+//! | drafts ≤ -06 | `RateLimit-Limit: 10, 10;w=1, 1000;w=3600`, `-Remaining`, `-Reset` | unnamed facts |
+//! | legacy | `X-RateLimit-*`, `X-Rate-Limit-*` (incl. `-Used`) | unnamed facts |
+//!
+//! A field that fails to parse is reported as a whole ([`Reason`]); within a valid field, a member
+//! that lacks a required parameter or has one of the wrong type is skipped.
+
+use super::Reason;
+use crate::sf::{self, BareItem, Item, Member, SfStr};
+
+/// A policy's name as it appeared: a String, a Token, or none (older drafts and legacy headers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Name<'a> {
+    /// No name: drafts ≤ -07 and legacy headers describe one unnamed policy.
+    Unnamed,
+    /// A String name, escapes intact.
+    String(SfStr<'a>),
+    /// A Token name (the drafts' own examples use these).
+    Token(&'a str),
+}
+
+impl Name<'_> {
+    /// The name's characters (escapes undone).
+    pub fn chars(&self) -> impl Iterator<Item = char> + '_ {
+        let (s, t) = match self {
+            Name::String(s) => (Some(s.chars()), None),
+            Name::Token(t) => (None, Some(t.chars())),
+            Name::Unnamed => (None, None),
+        };
+        s.into_iter().flatten().chain(t.into_iter().flatten())
+    }
+}
+
+/// A reset value as sent: seconds from now, or possibly a Unix time (legacy forms; see
+/// [`Reset::secs_from`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reset {
+    /// Seconds from the response (the drafts' `t` is always this).
+    Delta(u64),
+    /// A number that is seconds at some services and a Unix time at others.
+    Ambiguous(u64),
+}
+
+/// Values above this are taken as Unix times (2001-09-09), below as seconds to wait.
+pub const EPOCH_THRESHOLD: u64 = 1_000_000_000;
+
+impl Reset {
+    /// Seconds from the response's time. An epoch-style value is converted against
+    /// `reference_unix` (the `Date` header, else the caller's clock); a past time gives 0; an
+    /// epoch value with no reference is `None`.
+    pub fn secs_from(self, reference_unix: Option<i64>) -> Option<u64> {
+        match self {
+            Reset::Delta(s) => Some(s),
+            Reset::Ambiguous(s) if s <= EPOCH_THRESHOLD => Some(s),
+            Reset::Ambiguous(at) => {
+                let at = i64::try_from(at).ok()?;
+                Some(u64::try_from(at.saturating_sub(reference_unix?)).unwrap_or(0))
+            }
+        }
+    }
+}
+
+/// What `qu` says the quota counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum QuotaUnit {
+    /// Requests (the default).
+    #[default]
+    Requests,
+    /// Bytes of content.
+    ContentBytes,
+    /// Requests in flight at once.
+    ConcurrentRequests,
+    /// A unit this library does not know.
+    Other,
+}
+
+/// One statement a field makes about one policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fact<'a> {
+    /// Which policy.
+    pub name: Name<'a>,
+    /// Quota units per window.
+    pub quota: Option<u64>,
+    /// Window length in seconds.
+    pub window_s: Option<u64>,
+    /// Quota units left.
+    pub remaining: Option<u64>,
+    /// When more quota becomes available.
+    pub reset: Option<Reset>,
+    /// What the quota counts.
+    pub unit: QuotaUnit,
+    /// An additional unnamed window declared by a list form (`RateLimit-Limit: 10, 1000;w=3600`),
+    /// distinct from the unnamed policy the other legacy fields describe.
+    pub extra: bool,
+}
+
+impl<'a> Fact<'a> {
+    const fn unnamed() -> Self {
+        Fact {
+            name: Name::Unnamed,
+            quota: None,
+            window_s: None,
+            remaining: None,
+            reset: None,
+            unit: QuotaUnit::Requests,
+            extra: false,
+        }
+    }
+}
+
+fn non_negative(item: Option<BareItem<'_>>) -> Option<u64> {
+    item?.as_integer().and_then(|i| u64::try_from(i).ok())
+}
+
+fn positive(item: Option<BareItem<'_>>) -> Option<u64> {
+    non_negative(item).filter(|&w| w > 0)
+}
+
+fn name_of<'a>(bare: BareItem<'a>) -> Option<Name<'a>> {
+    match bare {
+        BareItem::String(s) => Some(Name::String(s)),
+        BareItem::Token(t) => Some(Name::Token(t)),
+        _ => None,
+    }
+}
+
+fn items<'a>(list: sf::List<'a>) -> impl Iterator<Item = Item<'a>> {
+    list.members().filter_map(|m| match m {
+        Member::Item(i) => Some(i),
+        Member::InnerList(_) => None,
+    })
+}
+
+/// `RateLimit-Policy`: named policies (-08+, `q` required) or `quota;w=…` items (≤ -07).
+pub fn policy_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> Result<(), Reason> {
+    let list = sf::parse_list(value).map_err(|e| Reason::Syntax(e.kind))?;
+    for item in items(list) {
+        let p = item.params();
+        let window_s = positive(p.get("w"));
+        let fact = match item.bare() {
+            BareItem::Integer(q) => Fact {
+                quota: u64::try_from(q).ok(),
+                window_s,
+                extra: true,
+                ..Fact::unnamed()
+            },
+            bare => {
+                let (Some(name), Some(q)) = (name_of(bare), non_negative(p.get("q"))) else {
+                    continue;
+                };
+                let unit = match p.get("qu") {
+                    None => QuotaUnit::Requests,
+                    Some(u) if u.is_text("requests") => QuotaUnit::Requests,
+                    Some(u) if u.is_text("content-bytes") => QuotaUnit::ContentBytes,
+                    Some(u) if u.is_text("concurrent-requests") => QuotaUnit::ConcurrentRequests,
+                    Some(_) => QuotaUnit::Other,
+                };
+                Fact {
+                    name,
+                    quota: Some(q),
+                    window_s,
+                    unit,
+                    ..Fact::unnamed()
+                }
+            }
+        };
+        if fact.quota.is_some() {
+            sink(fact);
+        }
+    }
+    Ok(())
+}
+
+/// `RateLimit`: a List of named items with `r`/`t` (-08+), or the -07 Dictionary
+/// `limit=…, remaining=…, reset=…`.
+pub fn ratelimit_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> Result<(), Reason> {
+    if let Some(fact) = draft7_dictionary(value) {
+        sink(fact);
+        return Ok(());
+    }
+    let list = sf::parse_list(value).map_err(|e| Reason::Syntax(e.kind))?;
+    for item in items(list) {
+        let Some(name) = name_of(item.bare()) else {
+            continue;
+        };
+        let p = item.params();
+        sink(Fact {
+            name,
+            quota: non_negative(p.get("q")),
+            remaining: non_negative(p.get("r")),
+            reset: non_negative(p.get("t")).map(Reset::Delta),
+            ..Fact::unnamed()
+        });
+    }
+    Ok(())
+}
+
+/// A token-named -08 item such as `minute;r=1` also parses as a Dictionary, so -07 is
+/// recognised only by an Integer-valued `limit`, `remaining` or `reset` member.
+fn draft7_dictionary(value: &[u8]) -> Option<Fact<'_>> {
+    let dict = sf::parse_dictionary(value).ok()?;
+    let int = |k: &str| match dict.get(k)? {
+        Member::Item(i) => non_negative(Some(i.bare())),
+        Member::InnerList(_) => None,
+    };
+    let fact = Fact {
+        quota: int("limit"),
+        remaining: int("remaining"),
+        reset: int("reset").map(Reset::Ambiguous),
+        ..Fact::unnamed()
+    };
+    (fact.quota.is_some() || fact.remaining.is_some() || fact.reset.is_some()).then_some(fact)
+}
+
+/// Which legacy number a field carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LegacyKind {
+    /// `*-Limit`: the quota; ≤ -03 drafts append `quota;w=…` policies as further list members.
+    Limit,
+    /// `*-Remaining`.
+    Remaining,
+    /// `*-Reset`: seconds or a Unix time.
+    Reset,
+    /// `X-RateLimit-Used`: quota consumed (remaining = limit − used when no remaining is sent).
+    Used,
+}
+
+/// One legacy or ≤ -06 numeric field (`RateLimit-Limit`, `X-RateLimit-Reset`, …).
+/// `used` is reported as a fact with `remaining: None` and stored by the caller.
+pub fn legacy_field<'a>(
+    kind: LegacyKind,
+    value: &'a [u8],
+    mut sink: impl FnMut(Fact<'a>, Option<u64>),
+) -> Result<(), Reason> {
+    let list = sf::parse_list(value).map_err(|e| Reason::Syntax(e.kind))?;
+    let mut members = items(list);
+    let first = members.next().ok_or(Reason::Empty)?;
+    let n = number(first.bare()).ok_or(Reason::NotANumber)?;
+    let window_s = positive(first.params().get("w"));
+    let fact = match kind {
+        LegacyKind::Limit => Fact {
+            quota: Some(n),
+            window_s,
+            ..Fact::unnamed()
+        },
+        LegacyKind::Remaining => Fact {
+            remaining: Some(n),
+            ..Fact::unnamed()
+        },
+        LegacyKind::Reset => Fact {
+            reset: Some(Reset::Ambiguous(n)),
+            ..Fact::unnamed()
+        },
+        LegacyKind::Used => Fact::unnamed(),
+    };
+    sink(fact, (kind == LegacyKind::Used).then_some(n));
+    if kind == LegacyKind::Limit {
+        for item in members {
+            let Some(q) = number(item.bare()) else {
+                continue;
+            };
+            let window_s = positive(item.params().get("w"));
+            sink(
+                Fact {
+                    quota: Some(q),
+                    window_s,
+                    extra: true,
+                    ..Fact::unnamed()
+                },
+                None,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A non-negative Integer, or a Decimal rounded up (some services send `1.5` resets).
+fn number(bare: BareItem<'_>) -> Option<u64> {
+    match bare {
+        BareItem::Integer(i) => u64::try_from(i).ok(),
+        BareItem::Decimal(d) => u64::try_from(d.thousandths())
+            .ok()
+            .map(|t| t.div_ceil(1000)),
+        _ => None,
+    }
+}

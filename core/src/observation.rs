@@ -1,0 +1,374 @@
+//! One response reduced to facts: its policies, its `Retry-After`, the fields it ignored.
+//!
+//! ```
+//! use headroom_core::observation::Observation;
+//! let headers = [
+//!     ("RateLimit-Policy", &br#""minute";q=60;w=60, "day";q=1000;w=86400"#[..]),
+//!     ("RateLimit", br#""minute";r=0;t=12, "day";r=913;t=43120"#),
+//!     ("Retry-After", b"12"),
+//! ];
+//! let mut scratch = [0u8; 256];
+//! let obs: Observation = Observation::parse(Some(429), headers, None, None, &mut scratch);
+//! assert_eq!(obs.policies.len(), 2);
+//! assert_eq!(obs.policies[0].name.as_deref(), Some("minute"));
+//! assert_eq!((obs.policies[0].quota, obs.policies[0].remaining), (Some(60), Some(0)));
+//! assert_eq!(obs.retry_after_s, Some(12));
+//! assert_eq!(obs.wait_s(1), 12);
+//! ```
+//!
+//! Names are copied (at most [`NAME_CAP`] bytes; a longer one drops its policy and sets
+//! [`Observation::dropped`]) because a multi-line field is joined into the caller's scratch
+//! buffer, which the next field reuses.
+
+use crate::header::{
+    self, Fact, Field, LegacyKind, Name, QuotaUnit, Reason, Reset, parse_http_date,
+    parse_retry_after, trim_ows,
+};
+use crate::sf;
+use heapless::{String, Vec};
+
+/// The longest policy name kept, in bytes.
+pub const NAME_CAP: usize = 32;
+
+/// What a response says about one policy.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Policy {
+    /// The policy's name; `None` for the unnamed policy of older drafts and legacy headers.
+    pub name: Option<String<NAME_CAP>>,
+    /// Quota units per window.
+    pub quota: Option<u64>,
+    /// Window length in seconds.
+    pub window_s: Option<u64>,
+    /// Quota units left.
+    pub remaining: Option<u64>,
+    /// Seconds from the response's time until more quota is available.
+    pub reset_s: Option<u64>,
+    /// What the quota counts.
+    pub unit: QuotaUnit,
+    used: Option<u64>,
+    extra: bool,
+}
+
+impl Policy {
+    /// A stable 32-bit hash of the name (FNV-1a; the unnamed policy hashes to 0), used to match
+    /// the same policy across responses without storing its name.
+    pub fn name_hash(&self) -> u32 {
+        self.name.as_deref().map_or(0, |n| name_hash(n.chars()))
+    }
+}
+
+/// FNV-1a over the characters of a name; never 0, which is reserved for "unnamed".
+pub fn name_hash(chars: impl Iterator<Item = char>) -> u32 {
+    let h = chars.fold(0x811c_9dc5u32, |h, c| {
+        (h ^ c as u32).wrapping_mul(0x0100_0193)
+    });
+    h.max(1)
+}
+
+/// A field that was present but ignored, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Ignored {
+    /// Which field.
+    pub field: Field,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// Where the retry delay came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RetrySource {
+    /// The `Retry-After` header.
+    Header,
+    /// The body's `retry_after`.
+    Body,
+}
+
+/// A response reduced to facts. `P` bounds how many policies are kept.
+#[derive(Clone, Debug, Default)]
+pub struct Observation<const P: usize = 4> {
+    /// The status code, if known.
+    pub status: Option<u16>,
+    /// Policies in order of first appearance; one entry per name, one for the unnamed policy.
+    pub policies: Vec<Policy, P>,
+    /// Seconds to wait from `Retry-After` (seconds or HTTP-date), else from the body.
+    pub retry_after_s: Option<u64>,
+    /// Which of the two gave `retry_after_s`.
+    pub retry_source: Option<RetrySource>,
+    /// Fields present but malformed, in order of appearance.
+    pub ignored: Vec<Ignored, 16>,
+    /// `Age` > 0: served from a cache, so its RateLimit fields were ignored (as the draft says).
+    pub from_cache: bool,
+    /// Policies that did not fit in `P` or had names longer than [`NAME_CAP`].
+    pub dropped: u8,
+    /// The response's time in Unix seconds: its `Date` header, else the caller's clock.
+    pub reference_unix: Option<i64>,
+}
+
+impl<const P: usize> Observation<P> {
+    /// Reduces a response to facts.
+    ///
+    /// `headers` yields `(name, value)` pairs in order and is iterated more than once (a slice
+    /// iterator, or a `map` over one, is `Clone`). `now_unix` is the caller's wall clock, if it
+    /// has one: it is used only when the response has no valid `Date`. A field sent on several
+    /// lines is joined in `scratch` (a field whose lines do not fit is ignored as `TooLong`;
+    /// 512 bytes is ample for real servers).
+    pub fn parse<'h, I>(
+        status: Option<u16>,
+        headers: I,
+        body: Option<&[u8]>,
+        now_unix: Option<u64>,
+        scratch: &mut [u8],
+    ) -> Self
+    where
+        I: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+    {
+        let mut obs = Observation {
+            status,
+            ..Observation::default()
+        };
+        let date = with_field(headers.clone(), Field::Date, scratch, |v| {
+            parse_http_date(v, now_unix).ok_or(Reason::NotADate)
+        });
+        obs.note(Field::Date, date.unwrap_or(Ok(0)));
+        obs.reference_unix = date
+            .and_then(Result::ok)
+            .or_else(|| now_unix.and_then(|n| i64::try_from(n).ok()));
+        obs.from_cache = with_field(headers.clone(), Field::Age, scratch, age)
+            .and_then(Result::ok)
+            .is_some_and(|a| a > 0);
+
+        let mut done = 0u32;
+        for (name, _) in headers.clone() {
+            let Some(field) = Field::from_name(name) else {
+                continue;
+            };
+            let bit = 1u32 << field as u32;
+            if done & bit != 0 || matches!(field, Field::Date | Field::Age) {
+                continue;
+            }
+            done |= bit;
+            if obs.from_cache && field.is_rate_limit() {
+                continue;
+            }
+            let result = with_field(headers.clone(), field, scratch, |v| obs.read(field, v));
+            obs.note(field, result.unwrap_or(Ok(())));
+        }
+        if obs.retry_after_s.is_none()
+            && let Some(secs) = body.and_then(header::body_retry_after)
+        {
+            obs.retry_after_s = Some(secs);
+            obs.retry_source = Some(RetrySource::Body);
+        }
+        obs.finish_used();
+        obs
+    }
+
+    /// How long to wait before the next request given this response alone, in seconds:
+    /// `Retry-After` when present; else the largest reset among exhausted policies; else, on a
+    /// 429, `first_backoff_s` (the first un-jittered backoff delay); else 0.
+    pub fn wait_s(&self, first_backoff_s: u64) -> u64 {
+        if let Some(s) = self.retry_after_s {
+            return s;
+        }
+        let exhausted = self.policies.iter().filter(|p| p.remaining == Some(0));
+        if let Some(reset) = exhausted.filter_map(|p| p.reset_s).max() {
+            return reset;
+        }
+        if self.status == Some(429) {
+            first_backoff_s
+        } else {
+            0
+        }
+    }
+
+    fn note<T>(&mut self, field: Field, result: Result<T, Reason>) {
+        if let Err(reason) = result {
+            // 16 slots hold every field this library reads once; a repeat is not recorded twice.
+            let _ = self.ignored.push(Ignored { field, reason });
+        }
+    }
+
+    fn read(&mut self, field: Field, value: &[u8]) -> Result<(), Reason> {
+        let reference = self.reference_unix;
+        match field {
+            Field::RetryAfter => {
+                let ra = parse_retry_after(value, reference.and_then(|r| u64::try_from(r).ok()))?;
+                self.retry_after_s = Some(ra.delay_secs(reference).ok_or(Reason::NoReferenceTime)?);
+                self.retry_source = Some(RetrySource::Header);
+                Ok(())
+            }
+            Field::RateLimitPolicy => header::policy_field(value, |f| self.merge(f, None)),
+            Field::RateLimit => {
+                let mut facts: Vec<Fact<'_>, 8> = Vec::new();
+                let mut overflow = 0u8;
+                header::ratelimit_field(value, |f| {
+                    if facts.push(f).is_err() {
+                        overflow = overflow.saturating_add(1);
+                    }
+                })?;
+                self.dropped = self.dropped.saturating_add(overflow);
+                // A -07 reset may be a Unix time: check it converts before merging anything.
+                for f in &facts {
+                    resolve(f.reset, reference)?;
+                }
+                facts.into_iter().for_each(|f| self.merge(f, None));
+                Ok(())
+            }
+            _ => {
+                let kind = field.legacy_kind().ok_or(Reason::Empty)?;
+                let mut pending: Vec<(Fact<'_>, Option<u64>), 8> = Vec::new();
+                header::legacy_field(kind, value, |f, used| {
+                    let _ = pending.push((f, used));
+                })?;
+                if kind == LegacyKind::Reset {
+                    for (f, _) in &pending {
+                        resolve(f.reset, reference)?;
+                    }
+                }
+                pending
+                    .into_iter()
+                    .for_each(|(f, used)| self.merge(f, used));
+                Ok(())
+            }
+        }
+    }
+
+    fn merge(&mut self, fact: Fact<'_>, used: Option<u64>) {
+        let Some(index) = self.find_or_insert(&fact) else {
+            self.dropped = self.dropped.saturating_add(1);
+            return;
+        };
+        let reference = self.reference_unix;
+        let Some(p) = self.policies.get_mut(index) else {
+            return;
+        };
+        let keep = |old: &mut Option<u64>, new: Option<u64>| {
+            if new.is_some() {
+                *old = new;
+            }
+        };
+        keep(&mut p.quota, fact.quota);
+        keep(&mut p.window_s, fact.window_s);
+        keep(&mut p.remaining, fact.remaining);
+        keep(
+            &mut p.reset_s,
+            resolve(fact.reset, reference).ok().flatten(),
+        );
+        keep(&mut p.used, used);
+        if fact.quota.is_some() {
+            p.unit = fact.unit;
+        }
+    }
+
+    /// Named facts match by name. Unnamed facts all describe one policy, except the extra
+    /// `quota;w=…` windows of list forms, which join it only when they agree with its quota.
+    fn find_or_insert(&mut self, fact: &Fact<'_>) -> Option<usize> {
+        let found = match fact.name {
+            Name::Unnamed => self.find_unnamed(fact),
+            named => self.policies.iter().position(|p| {
+                p.name
+                    .as_deref()
+                    .is_some_and(|n| n.chars().eq(named.chars()))
+            }),
+        };
+        if found.is_some() {
+            return found;
+        }
+        let name = match fact.name {
+            Name::Unnamed => None,
+            named => {
+                let mut s = String::new();
+                for c in named.chars() {
+                    s.push(c).ok()?;
+                }
+                Some(s)
+            }
+        };
+        let policy = Policy {
+            name,
+            extra: fact.extra,
+            ..Policy::default()
+        };
+        self.policies.push(policy).ok()?;
+        Some(self.policies.len() - 1)
+    }
+
+    fn find_unnamed(&self, fact: &Fact<'_>) -> Option<usize> {
+        let mut unnamed = self
+            .policies
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.name.is_none());
+        let compatible = |p: &Policy| {
+            let q_ok = fact.quota.is_none() || p.quota.is_none() || p.quota == fact.quota;
+            let w_ok =
+                fact.window_s.is_none() || p.window_s.is_none() || p.window_s == fact.window_s;
+            q_ok && w_ok
+        };
+        if fact.extra {
+            return unnamed.find(|(_, p)| compatible(p)).map(|(i, _)| i);
+        }
+        // A limit/remaining/reset fact: prefer the unnamed policy with the same quota, else the
+        // first unnamed one that is not merely an extra window.
+        let all: Vec<(usize, &Policy), P> = unnamed.collect();
+        all.iter()
+            .find(|(_, p)| fact.quota.is_some() && p.quota == fact.quota)
+            .or_else(|| all.iter().find(|(_, p)| !p.extra || all.len() == 1))
+            .map(|(i, _)| *i)
+    }
+
+    /// `X-RateLimit-Used` gives remaining = limit − used when no remaining was sent.
+    fn finish_used(&mut self) {
+        for p in self.policies.iter_mut() {
+            if let (None, Some(q), Some(u)) = (p.remaining, p.quota, p.used) {
+                p.remaining = Some(q.saturating_sub(u));
+            }
+        }
+    }
+}
+
+fn resolve(reset: Option<Reset>, reference: Option<i64>) -> Result<Option<u64>, Reason> {
+    reset
+        .map(|r| r.secs_from(reference).ok_or(Reason::NoReferenceTime))
+        .transpose()
+}
+
+fn age(v: &[u8]) -> Result<u64, Reason> {
+    let v = trim_ows(v);
+    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
+        return Err(Reason::NotANumber);
+    }
+    Ok(v.iter().fold(0u64, |a, &b| {
+        a.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+    }))
+}
+
+/// Calls `f` with the field's value: its only line as is, or its lines joined in `scratch`.
+/// `None` when the field is absent.
+fn with_field<'h, I, T>(
+    headers: I,
+    field: Field,
+    scratch: &mut [u8],
+    f: impl FnOnce(&[u8]) -> Result<T, Reason>,
+) -> Option<Result<T, Reason>>
+where
+    I: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+{
+    let lines = || {
+        headers
+            .clone()
+            .into_iter()
+            .filter(move |(n, _)| Field::from_name(n) == Some(field))
+    };
+    let mut it = lines();
+    let (_, first) = it.next()?;
+    if it.next().is_none() {
+        return Some(f(first));
+    }
+    Some(match sf::join_lines(lines().map(|(_, v)| v), scratch) {
+        Ok(joined) => f(joined),
+        Err(_) => Err(Reason::TooLong),
+    })
+}

@@ -1,0 +1,467 @@
+//! Every header generation in `../shared/reference/rate-limit-headers.md`, and malformed variants,
+//! reduced through `Observation::parse`.
+
+use headroom_core::header::{Field, QuotaUnit, Reason, body_retry_after};
+use headroom_core::observation::{Observation, Policy, RetrySource};
+
+/// Date used by the tests: Sat, 21 Nov 2026 12:00:00 GMT.
+const DATE: &str = "Sat, 21 Nov 2026 12:00:00 GMT";
+const DATE_UNIX: u64 = 1_795_262_400;
+
+fn observe(status: Option<u16>, headers: &[(&str, &str)], body: Option<&str>) -> Observation<8> {
+    observe_at(status, headers, body, None)
+}
+
+fn observe_at(
+    status: Option<u16>,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+    now_unix: Option<u64>,
+) -> Observation<8> {
+    let mut scratch = [0u8; 512];
+    let pairs = headers.iter().map(|(n, v)| (*n, v.as_bytes()));
+    Observation::parse(
+        status,
+        pairs,
+        body.map(str::as_bytes),
+        now_unix,
+        &mut scratch,
+    )
+}
+
+fn named<'o>(obs: &'o Observation<8>, name: &str) -> &'o Policy {
+    obs.policies
+        .iter()
+        .find(|p| p.name.as_deref() == Some(name))
+        .expect(name)
+}
+
+fn ignored(obs: &Observation<8>) -> Vec<&'static str> {
+    obs.ignored.iter().map(|i| i.field.name()).collect()
+}
+
+#[test]
+fn synthlink_seed_headers() {
+    let obs = observe(
+        Some(429),
+        &[
+            (
+                "RateLimit-Policy",
+                r#""minute";q=60;w=60, "day";q=1000;w=86400"#,
+            ),
+            ("RateLimit", r#""minute";r=42;t=12, "day";r=913;t=43120"#),
+            ("Retry-After", "12"),
+        ],
+        Some(r#"{"error": "Too Many Requests", "retry_after": 30}"#),
+    );
+    assert_eq!(obs.policies.len(), 2);
+    let m = named(&obs, "minute");
+    assert_eq!(
+        (m.quota, m.window_s, m.remaining, m.reset_s),
+        (Some(60), Some(60), Some(42), Some(12))
+    );
+    let d = named(&obs, "day");
+    assert_eq!(
+        (d.quota, d.window_s, d.remaining, d.reset_s),
+        (Some(1000), Some(86400), Some(913), Some(43120))
+    );
+    assert_eq!(
+        obs.retry_after_s,
+        Some(12),
+        "the header takes precedence over the body"
+    );
+    assert_eq!(obs.retry_source, Some(RetrySource::Header));
+    assert!(obs.ignored.is_empty());
+}
+
+#[test]
+fn order_of_first_appearance_and_token_names() {
+    let obs = observe(
+        None,
+        &[
+            ("RateLimit", "day;r=5;t=9"),
+            ("RateLimit-Policy", r#"minute;q=10;w=1, "day";q=50;w=100"#),
+        ],
+        None,
+    );
+    let names: Vec<_> = obs
+        .policies
+        .iter()
+        .map(|p| p.name.as_deref().unwrap())
+        .collect();
+    assert_eq!(names, ["day", "minute"]);
+    let d = named(&obs, "day");
+    assert_eq!(
+        (d.quota, d.remaining),
+        (Some(50), Some(5)),
+        "String and Token names are one policy"
+    );
+}
+
+#[test]
+fn express_draft8_several_field_lines() {
+    let obs = observe(
+        None,
+        &[
+            ("RateLimit", r#""minute"; r=9; t=2"#),
+            ("RateLimit", r#""day"; r=39; t=20"#),
+            (
+                "RateLimit-Policy",
+                r#""minute"; q=10; w=2; pk=:MTIyYzRlMzcxZDM5:"#,
+            ),
+            (
+                "RateLimit-Policy",
+                r#""day"; q=40; w=20; pk=:MTIyYzRlMzcxZDM5:"#,
+            ),
+        ],
+        None,
+    );
+    assert_eq!(obs.policies.len(), 2);
+    let m = named(&obs, "minute");
+    assert_eq!(
+        (m.quota, m.window_s, m.remaining, m.reset_s),
+        (Some(10), Some(2), Some(9), Some(2))
+    );
+    assert_eq!(named(&obs, "day").quota, Some(40));
+}
+
+#[test]
+fn unknown_parameters_of_every_type_and_quota_units() {
+    let obs = observe(
+        None,
+        &[(
+            "RateLimit-Policy",
+            r#""a";q=5;w=1;x=?1;y=@1700000000;z=%"caf%c3%a9";u=1.5;qu="content-bytes";s="x""#,
+        )],
+        None,
+    );
+    assert!(obs.ignored.is_empty(), "{:?}", obs.ignored);
+    let a = named(&obs, "a");
+    assert_eq!(
+        (a.quota, a.window_s, a.unit),
+        (Some(5), Some(1), QuotaUnit::ContentBytes)
+    );
+}
+
+#[test]
+fn draft7_dictionary_and_policy() {
+    let obs = observe(
+        None,
+        &[
+            ("RateLimit-Policy", "100;w=10"),
+            ("RateLimit", "limit=100, remaining=50, reset=5"),
+        ],
+        None,
+    );
+    assert_eq!(obs.policies.len(), 1, "{:?}", obs.policies);
+    let p = &obs.policies[0];
+    assert_eq!(p.name, None);
+    assert_eq!(
+        (p.quota, p.window_s, p.remaining, p.reset_s),
+        (Some(100), Some(10), Some(50), Some(5))
+    );
+}
+
+#[test]
+fn express_draft6_merges_into_one_unnamed_policy() {
+    let obs = observe(
+        None,
+        &[
+            ("RateLimit-Policy", "40;w=20"),
+            ("RateLimit-Limit", "40"),
+            ("RateLimit-Remaining", "39"),
+            ("RateLimit-Reset", "20"),
+        ],
+        None,
+    );
+    assert_eq!(obs.policies.len(), 1);
+    let p = &obs.policies[0];
+    assert_eq!(
+        (p.quota, p.window_s, p.remaining, p.reset_s),
+        (Some(40), Some(20), Some(39), Some(20))
+    );
+}
+
+#[test]
+fn draft3_list_form_limit() {
+    let obs = observe(
+        None,
+        &[
+            ("RateLimit-Limit", "10, 10;w=1, 1000;w=3600"),
+            ("RateLimit-Remaining", "7"),
+        ],
+        None,
+    );
+    let unnamed: Vec<_> = obs
+        .policies
+        .iter()
+        .map(|p| (p.quota, p.window_s, p.remaining))
+        .collect();
+    assert_eq!(
+        unnamed,
+        [(Some(10), Some(1), Some(7)), (Some(1000), Some(3600), None)]
+    );
+}
+
+#[test]
+fn legacy_epoch_reset_is_computed_against_date() {
+    let reset = DATE_UNIX + 37;
+    let obs = observe(
+        None,
+        &[
+            ("X-RateLimit-Limit", "40"),
+            ("X-RateLimit-Remaining", "0"),
+            ("X-RateLimit-Reset", &reset.to_string()),
+            ("Date", DATE),
+        ],
+        None,
+    );
+    let p = &obs.policies[0];
+    assert_eq!(
+        (p.quota, p.remaining, p.reset_s),
+        (Some(40), Some(0), Some(37))
+    );
+    assert_eq!(obs.wait_s(1), 37);
+}
+
+#[test]
+fn epoch_in_the_past_is_zero_not_a_wrapped_number() {
+    let obs = observe(
+        None,
+        &[("X-RateLimit-Reset", "1700000000"), ("Date", DATE)],
+        None,
+    );
+    assert_eq!(obs.policies[0].reset_s, Some(0));
+}
+
+#[test]
+fn epoch_reset_without_any_reference_time_is_ignored_with_a_reason() {
+    let obs = observe(None, &[("X-RateLimit-Reset", "1795262437")], None);
+    assert!(obs.policies.is_empty());
+    assert_eq!(obs.ignored[0].field, Field::XRateLimitReset);
+    assert_eq!(obs.ignored[0].reason, Reason::NoReferenceTime);
+    // With the caller's clock instead of Date it converts.
+    let obs = observe_at(
+        None,
+        &[("X-RateLimit-Reset", "1795262437")],
+        None,
+        Some(DATE_UNIX),
+    );
+    assert_eq!(obs.policies[0].reset_s, Some(37));
+}
+
+#[test]
+fn twitter_and_used_headers() {
+    let obs = observe(
+        None,
+        &[
+            ("X-Rate-Limit-Limit", "15"),
+            ("X-Rate-Limit-Remaining", "3"),
+            ("x-rate-limit-reset", "60"),
+        ],
+        None,
+    );
+    let p = &obs.policies[0];
+    assert_eq!(
+        (p.quota, p.remaining, p.reset_s),
+        (Some(15), Some(3), Some(60))
+    );
+    let obs = observe(
+        None,
+        &[("X-RateLimit-Limit", "5000"), ("X-RateLimit-Used", "4990")],
+        None,
+    );
+    assert_eq!(obs.policies[0].remaining, Some(10));
+}
+
+#[test]
+fn retry_after_all_forms() {
+    let at =
+        |v: &str| observe(Some(429), &[("Retry-After", v), ("Date", DATE)], None).retry_after_s;
+    assert_eq!(at("120"), Some(120));
+    assert_eq!(at("Sat, 21 Nov 2026 12:00:30 GMT"), Some(30));
+    assert_eq!(at("Saturday, 21-Nov-26 12:01:00 GMT"), Some(60));
+    assert_eq!(at("Sat Nov 21 12:00:05 2026"), Some(5));
+    assert_eq!(
+        at("Sat, 21 Nov 2026 11:00:00 GMT"),
+        Some(0),
+        "a past date means 0"
+    );
+    assert_eq!(
+        at("99999999999999999999999"),
+        Some(u64::MAX),
+        "saturates; the retry policy caps it"
+    );
+    for bad in ["-5", "0.5", "1m0s", "", "12 s", "soon"] {
+        let obs = observe(Some(429), &[("Retry-After", bad)], None);
+        assert_eq!(obs.retry_after_s, None, "{bad}");
+        assert_eq!(ignored(&obs), ["retry-after"], "{bad}");
+    }
+}
+
+#[test]
+fn retry_after_date_needs_a_reference() {
+    let obs = observe(
+        Some(503),
+        &[("Retry-After", "Sat, 21 Nov 2026 12:00:30 GMT")],
+        None,
+    );
+    assert_eq!(obs.retry_after_s, None);
+    assert_eq!(obs.ignored[0].reason, Reason::NoReferenceTime);
+}
+
+#[test]
+fn body_retry_after_is_the_fallback() {
+    let obs = observe(
+        Some(429),
+        &[],
+        Some(r#"{"error": "Too Many Requests", "retry_after": 12}"#),
+    );
+    assert_eq!(
+        (obs.retry_after_s, obs.retry_source),
+        (Some(12), Some(RetrySource::Body))
+    );
+    assert_eq!(body_retry_after(br#"{"retry_after": -1}"#), None);
+    assert_eq!(body_retry_after(br#"{"retry_after": "12"}"#), None);
+    assert_eq!(
+        body_retry_after(br#"{"nested": {"a": [1, 2]}, "retry_after": 3}"#),
+        Some(3)
+    );
+    assert_eq!(body_retry_after(b"{"), None);
+    assert_eq!(body_retry_after(b""), None);
+}
+
+#[test]
+fn malformed_fields_are_ignored_whole_with_a_reason() {
+    let obs = observe(
+        None,
+        &[
+            (
+                "RateLimit-Policy",
+                r#""minute";q=60;w=60, "day";q=1000;w=86400,"#,
+            ),
+            ("RateLimit", r#""minute";r=42;t=12, "day";r=913;t=43120"#),
+            ("X-RateLimit-Limit", "lots"),
+            ("Date", "yesterday"),
+        ],
+        None,
+    );
+    assert_eq!(
+        ignored(&obs),
+        ["date", "ratelimit-policy", "x-ratelimit-limit"]
+    );
+    assert!(matches!(obs.ignored[1].reason, Reason::Syntax(_)));
+    // The valid RateLimit field still counts.
+    assert_eq!(named(&obs, "minute").remaining, Some(42));
+    assert_eq!(named(&obs, "minute").quota, None);
+}
+
+#[test]
+fn a_bad_second_line_spoils_the_whole_field() {
+    let obs = observe(
+        None,
+        &[
+            ("RateLimit", r#""minute";r=1;t=2"#),
+            ("RateLimit", r#""day";r=oops=1"#),
+        ],
+        None,
+    );
+    assert!(obs.policies.is_empty());
+    assert_eq!(ignored(&obs), ["ratelimit"]);
+}
+
+#[test]
+fn members_missing_required_parameters_are_skipped() {
+    let obs = observe(
+        None,
+        &[(
+            "RateLimit-Policy",
+            r#""a";w=60, "b";q=-1, "c";q="60", "d";q=5, 7.5;w=1, ?1;q=3"#,
+        )],
+        None,
+    );
+    let names: Vec<_> = obs.policies.iter().map(|p| p.name.clone()).collect();
+    assert_eq!(names.len(), 1);
+    assert_eq!(named(&obs, "d").quota, Some(5));
+}
+
+#[test]
+fn cached_responses_ignore_ratelimit_fields() {
+    let obs = observe(
+        Some(200),
+        &[("Age", "30"), ("RateLimit", r#""m";r=0;t=5"#)],
+        None,
+    );
+    assert!(obs.from_cache);
+    assert!(obs.policies.is_empty());
+    let fresh = observe(
+        Some(200),
+        &[("Age", "0"), ("RateLimit", r#""m";r=0;t=5"#)],
+        None,
+    );
+    assert_eq!(fresh.policies.len(), 1);
+}
+
+#[test]
+fn scratch_overflow_is_reported() {
+    let long = format!(r#""{}";r=1"#, "a".repeat(300));
+    let obs = observe(
+        None,
+        &[("RateLimit", long.as_str()), ("RateLimit", long.as_str())],
+        None,
+    );
+    assert_eq!(obs.ignored[0].reason, Reason::TooLong);
+}
+
+#[test]
+fn long_names_and_too_many_policies_are_counted_not_lost_silently() {
+    let long = format!(r#""{}";q=1"#, "n".repeat(40));
+    let obs = observe(None, &[("RateLimit-Policy", long.as_str())], None);
+    assert!(obs.policies.is_empty());
+    assert_eq!(obs.dropped, 1);
+    let many = (0..10)
+        .map(|i| format!(r#""p{i}";q=1"#))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let obs = observe(None, &[("RateLimit-Policy", many.as_str())], None);
+    assert_eq!((obs.policies.len(), obs.dropped), (8, 2));
+}
+
+#[test]
+fn wait_rules() {
+    let exhausted = observe(
+        Some(200),
+        &[(
+            "RateLimit",
+            r#""minute";r=0;t=12, "day";r=0;t=400, "hour";r=3;t=900"#,
+        )],
+        None,
+    );
+    assert_eq!(
+        exhausted.wait_s(1),
+        400,
+        "largest reset among exhausted policies"
+    );
+    assert_eq!(
+        observe(Some(429), &[], None).wait_s(1),
+        1,
+        "first backoff on a bare 429"
+    );
+    assert_eq!(observe(Some(200), &[], None).wait_s(1), 0);
+}
+
+#[test]
+fn header_names_are_case_insensitive() {
+    let obs = observe(
+        None,
+        &[
+            ("RATELIMIT-POLICY", r#""m";q=1"#),
+            ("ratelimit", r#""m";r=0"#),
+        ],
+        None,
+    );
+    assert_eq!(
+        (obs.policies[0].quota, obs.policies[0].remaining),
+        (Some(1), Some(0))
+    );
+}
