@@ -1,0 +1,303 @@
+//! Retry decisions: jittered exponential backoff, the server's delay first, and a ceiling on
+//! how long anyone waits.
+//!
+//! Defaults (the seeds' advice): 1 s base, factor 2, 60 s cap, at most 3 retries, **equal
+//! jitter**. Equal jitter keeps every wait at least half the exponential delay, so a throttled
+//! device never retries at once into the window that refused it, while still spreading a fleet's
+//! retries over the other half; full jitter can pick ~0 ms, decorrelated needs per-request state.
+//!
+//! Retried by default: 429 always; 503 only with a `Retry-After`; only idempotent methods
+//! (GET, HEAD, PUT, DELETE, OPTIONS, TRACE). All configurable in [`RetryPolicy`].
+//!
+//! ```
+//! use headroom_core::backoff::{Attempt, Decision, Method, RetryPolicy};
+//! use headroom_core::observation::Observation;
+//! # struct Fixed; impl rand_core::TryRng for Fixed { type Error = core::convert::Infallible;
+//! #   fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(u32::MAX / 2) }
+//! #   fn try_next_u64(&mut self) -> Result<u64, Self::Error> { Ok(u64::MAX / 2) }
+//! #   fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> { d.fill(0x7f); Ok(()) } }
+//! let policy = RetryPolicy::DEFAULT;
+//! let mut attempt = Attempt::new(Method::Get);
+//! let obs: Observation = Observation::parse(Some(429), [("Retry-After", &b"3"[..])], None, None, &mut []);
+//! assert!(matches!(attempt.next(&policy, &obs, &mut Fixed), Decision::Retry { .. }));
+//! let obs: Observation = Observation::parse(Some(429), [("Retry-After", &b"86400"[..])], None, None, &mut []);
+//! assert!(matches!(attempt.next(&policy, &obs, &mut Fixed), Decision::GiveUp(_)));
+//! ```
+
+use crate::observation::Observation;
+use crate::time::Duration;
+use rand_core::Rng;
+
+/// How a computed delay is randomised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Jitter {
+    /// Exactly the exponential delay.
+    None,
+    /// Uniform in `[0, delay]`.
+    Full,
+    /// Uniform in `[delay/2, delay]` (the default).
+    Equal,
+    /// Uniform in `[base, 3 × previous]`, capped.
+    Decorrelated,
+}
+
+/// Exponential backoff: `base × factor^attempt`, capped, then jittered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Backoff {
+    /// The first delay.
+    pub base: Duration,
+    /// Growth per attempt.
+    pub factor: u32,
+    /// The longest computed delay.
+    pub cap: Duration,
+    /// Randomisation.
+    pub jitter: Jitter,
+}
+
+impl Backoff {
+    /// 1 s, ×2, capped at 60 s, equal jitter.
+    pub const DEFAULT: Backoff = Backoff {
+        base: Duration::from_secs(1),
+        factor: 2,
+        cap: Duration::from_secs(60),
+        jitter: Jitter::Equal,
+    };
+
+    /// The un-jittered delay before retry number `attempt` (0-based): never overflows.
+    pub fn ceiling(&self, attempt: u32) -> Duration {
+        let mut d = self.base.min(self.cap);
+        for _ in 0..attempt {
+            if d >= self.cap {
+                break;
+            }
+            d = d
+                .saturating_mul(u64::from(self.factor.max(1)))
+                .min(self.cap);
+        }
+        d
+    }
+
+    /// The jittered delay before retry `attempt`; `previous` is the last delay used (for
+    /// decorrelated jitter). Always within `[0, cap]`.
+    pub fn delay(&self, attempt: u32, previous: Duration, rng: &mut impl Rng) -> Duration {
+        let ceiling = self.ceiling(attempt);
+        let ms = match self.jitter {
+            Jitter::None => ceiling.as_millis(),
+            Jitter::Full => uniform(rng, 0, ceiling.as_millis()),
+            Jitter::Equal => {
+                let half = ceiling.as_millis() / 2;
+                uniform(rng, half, ceiling.as_millis())
+            }
+            Jitter::Decorrelated => {
+                let lo = self.base.min(self.cap).as_millis();
+                let hi = previous
+                    .as_millis()
+                    .saturating_mul(3)
+                    .clamp(lo, self.cap.as_millis());
+                uniform(rng, lo, hi)
+            }
+        };
+        Duration::from_millis(ms)
+    }
+}
+
+/// Uniform in `[lo, hi]` by widening multiplication (no modulo bias worth a branch here).
+fn uniform(rng: &mut impl Rng, lo: u64, hi: u64) -> u64 {
+    let span = hi.saturating_sub(lo).saturating_add(1);
+    let r = (u128::from(rng.next_u64()) * u128::from(span)) >> 64;
+    lo.saturating_add(r as u64).min(hi)
+}
+
+/// An HTTP method, for the idempotency rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[allow(missing_docs)]
+pub enum Method {
+    Get,
+    Head,
+    Put,
+    Delete,
+    Options,
+    Trace,
+    Post,
+    Patch,
+    Connect,
+    /// Any other method: treated as not idempotent.
+    Other,
+}
+
+impl Method {
+    /// Parses a method name (case-sensitive, as HTTP methods are).
+    pub fn from_name(name: &str) -> Method {
+        match name {
+            "GET" => Method::Get,
+            "HEAD" => Method::Head,
+            "PUT" => Method::Put,
+            "DELETE" => Method::Delete,
+            "OPTIONS" => Method::Options,
+            "TRACE" => Method::Trace,
+            "POST" => Method::Post,
+            "PATCH" => Method::Patch,
+            "CONNECT" => Method::Connect,
+            _ => Method::Other,
+        }
+    }
+
+    /// RFC 9110 §9.2.2 idempotent methods.
+    pub const fn is_idempotent(self) -> bool {
+        matches!(
+            self,
+            Method::Get
+                | Method::Head
+                | Method::Put
+                | Method::Delete
+                | Method::Options
+                | Method::Trace
+        )
+    }
+}
+
+/// Which responses are retried, how, and for how long at most.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RetryPolicy {
+    /// The computed delay when the server gives none.
+    pub backoff: Backoff,
+    /// Retries after the first attempt (default 3).
+    pub max_retries: u32,
+    /// The longest single wait accepted; a server asking for more gets a [`GiveUp::ServerAsks`].
+    /// Default 300 s.
+    pub max_wait: Duration,
+    /// Retry non-idempotent methods too (default false).
+    pub retry_non_idempotent: bool,
+    /// Retry a 503 even without `Retry-After` (default false).
+    pub retry_503_without_retry_after: bool,
+    /// Up to four more statuses to retry with backoff (0 = unused).
+    pub extra_statuses: [u16; 4],
+}
+
+impl RetryPolicy {
+    /// The defaults described in the module docs.
+    pub const DEFAULT: RetryPolicy = RetryPolicy {
+        backoff: Backoff::DEFAULT,
+        max_retries: 3,
+        max_wait: Duration::from_secs(300),
+        retry_non_idempotent: false,
+        retry_503_without_retry_after: false,
+        extra_statuses: [0; 4],
+    };
+
+    fn retryable(&self, status: u16, has_retry_after: bool) -> bool {
+        match status {
+            429 => true,
+            503 => has_retry_after || self.retry_503_without_retry_after,
+            0 => false,
+            s => self.extra_statuses.contains(&s),
+        }
+    }
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy::DEFAULT
+    }
+}
+
+/// What to do after a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Decision {
+    /// Not a retryable response: hand it to the caller.
+    Done,
+    /// Retry after this delay.
+    Retry {
+        /// How long to wait.
+        after: Duration,
+        /// True when the server chose the delay (`Retry-After` or the body).
+        from_server: bool,
+    },
+    /// Stop: the response goes to the caller as an error.
+    GiveUp(GiveUp),
+}
+
+/// Why retrying stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum GiveUp {
+    /// `max_retries` retries were made.
+    RetriesExhausted {
+        /// Attempts made in all.
+        attempts: u32,
+    },
+    /// The server asks for a longer wait than `max_wait`.
+    ServerAsks {
+        /// Seconds the server asked for.
+        secs: u64,
+    },
+    /// The method is not idempotent and the policy does not retry those.
+    NotIdempotent,
+}
+
+/// The retry state of one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Attempt {
+    method: Method,
+    retries: u32,
+    previous: Duration,
+}
+
+impl Attempt {
+    /// A new request with `method`.
+    pub const fn new(method: Method) -> Self {
+        Attempt {
+            method,
+            retries: 0,
+            previous: Duration::ZERO,
+        }
+    }
+
+    /// Retries decided so far.
+    pub const fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// Decides what follows the response `obs`. The server's delay (`Retry-After`, else the
+    /// body's `retry_after`) takes precedence over the computed one.
+    pub fn next<const P: usize>(
+        &mut self,
+        policy: &RetryPolicy,
+        obs: &Observation<P>,
+        rng: &mut impl Rng,
+    ) -> Decision {
+        let status = obs.status.unwrap_or(0);
+        if !policy.retryable(status, obs.retry_after_s.is_some()) {
+            return Decision::Done;
+        }
+        if !self.method.is_idempotent() && !policy.retry_non_idempotent {
+            return Decision::GiveUp(GiveUp::NotIdempotent);
+        }
+        if self.retries >= policy.max_retries {
+            return Decision::GiveUp(GiveUp::RetriesExhausted {
+                attempts: self.retries.saturating_add(1),
+            });
+        }
+        let (after, from_server) = match obs.retry_after_s {
+            Some(secs) => (Duration::from_secs(secs), true),
+            None => (
+                policy.backoff.delay(self.retries, self.previous, rng),
+                false,
+            ),
+        };
+        if after > policy.max_wait {
+            return Decision::GiveUp(GiveUp::ServerAsks {
+                secs: after.as_secs_ceil(),
+            });
+        }
+        self.retries += 1;
+        self.previous = after;
+        Decision::Retry { after, from_server }
+    }
+}

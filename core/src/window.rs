@@ -1,0 +1,482 @@
+//! Sliding windows over fixed-size rings: how many grants fall in the last `length`, and when the
+//! next one fits.
+//!
+//! | type | memory | precision |
+//! |---|---|---|
+//! | [`Log<N>`] | 4 bytes × N (+12) | exact: one timestamp per grant; enforces quotas up to N |
+//! | [`Buckets<S>`] | 2 bytes × S (+8) | counts per time bucket of `ceil(length / (S-1))`: a grant is released up to one bucket late, never early |
+//!
+//! For the SynthLink policy, `Log<60>` holds the minute window exactly (240 bytes) while a day of
+//! 1,000 grants in `Buckets<64>` costs 128 bytes, releasing quota up to 23 minutes late
+//! (86,400 s / 63). A [`Window`] pairs a ring with its [`Rule`]: the locally configured quota and
+//! length, and what the server has said.
+//!
+//! ```
+//! use headroom_core::window::{Buckets, Log, Track};
+//! use headroom_core::time::{Duration, Instant};
+//! let (len, t0) = (Duration::from_secs(60), Instant::from_millis(0));
+//! let mut log = Log::<2>::new();
+//! assert!(log.record(t0, len));
+//! assert!(log.record(t0 + Duration::from_secs(10), len));
+//! // Full at quota 2: the next grant fits when the first one leaves the window.
+//! assert_eq!(log.free_at(t0 + Duration::from_secs(20), len, 2), t0 + len);
+//! ```
+
+use crate::time::{Duration, Instant};
+
+/// The mechanics of one sliding window. Implemented by [`Log`] and [`Buckets`]; object safe so a
+/// limiter can hold windows of different types.
+pub trait Track {
+    /// The largest quota this ring can enforce (a log cannot count past its capacity).
+    fn max_quota(&self) -> u32;
+    /// The earliest instant ≥ `now` at which fewer than `quota` grants lie in the last `length`.
+    /// [`Instant::MAX`] when `quota` is 0.
+    fn free_at(&self, now: Instant, length: Duration, quota: u32) -> Instant;
+    /// Records a grant at `now`; false (and nothing recorded) when the ring cannot hold it.
+    fn record(&mut self, now: Instant, length: Duration) -> bool;
+    /// Forgets every grant (used when a learned window's length changes).
+    fn clear(&mut self);
+}
+
+/// Offsets are kept in `u32` milliseconds from `base`; the base moves forward well before they
+/// could overflow (after ~24 days), so a log suits windows shorter than that.
+const REBASE_AFTER_MS: u64 = 1 << 31;
+
+/// An exact sliding log of up to `N` grant times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Log<const N: usize> {
+    base: Instant,
+    stamps: [u32; N],
+    head: u16,
+    len: u16,
+}
+
+impl<const N: usize> Log<N> {
+    /// An empty log. `N` must be below 65,536.
+    pub const fn new() -> Self {
+        assert!(N < u16::MAX as usize, "Log capacity must be below 65536");
+        Log {
+            base: Instant::ZERO,
+            stamps: [0; N],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    fn stamp(&self, i: usize) -> Option<Instant> {
+        let slot = (usize::from(self.head) + i) % N.max(1);
+        let offset = *self.stamps.get(slot)?;
+        Some(self.base + Duration::from_millis(u64::from(offset)))
+    }
+
+    /// Index of the first grant still inside the window at `now`.
+    fn first_live(&self, now: Instant, length: Duration) -> usize {
+        let len = usize::from(self.len);
+        (0..len)
+            .find(|&i| self.stamp(i).is_some_and(|t| t + length > now))
+            .unwrap_or(len)
+    }
+
+    fn prune(&mut self, now: Instant, length: Duration) {
+        let dead = self.first_live(now, length);
+        self.head = ((usize::from(self.head) + dead) % N.max(1)) as u16;
+        self.len -= dead as u16;
+    }
+
+    fn rebase(&mut self, now: Instant, length: Duration) {
+        if now.saturating_duration_since(self.base).as_millis() < REBASE_AFTER_MS {
+            return;
+        }
+        // Every live grant is later than now - length, so none underflows the new base.
+        let new_base = now - length;
+        let shift = new_base.saturating_duration_since(self.base).as_millis();
+        for i in 0..usize::from(self.len) {
+            let slot = (usize::from(self.head) + i) % N.max(1);
+            if let Some(s) = self.stamps.get_mut(slot) {
+                *s = u32::try_from(u64::from(*s).saturating_sub(shift)).unwrap_or(u32::MAX);
+            }
+        }
+        self.base = new_base;
+    }
+}
+
+impl<const N: usize> Default for Log<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Track for Log<N> {
+    fn max_quota(&self) -> u32 {
+        N as u32
+    }
+
+    fn free_at(&self, now: Instant, length: Duration, quota: u32) -> Instant {
+        let quota = quota.min(N as u32) as usize;
+        if quota == 0 {
+            return Instant::MAX;
+        }
+        let first = self.first_live(now, length);
+        let live = usize::from(self.len) - first;
+        if live < quota {
+            return now;
+        }
+        // The oldest `live - quota + 1` grants must leave; the last of them sets the time.
+        self.stamp(first + live - quota)
+            .map_or(Instant::MAX, |t| t + length)
+    }
+
+    fn record(&mut self, now: Instant, length: Duration) -> bool {
+        self.prune(now, length);
+        if usize::from(self.len) >= N {
+            return false;
+        }
+        if self.len == 0 {
+            self.base = now;
+        }
+        self.rebase(now, length);
+        let offset = now.saturating_duration_since(self.base).as_millis();
+        let slot = (usize::from(self.head) + usize::from(self.len)) % N.max(1);
+        match (self.stamps.get_mut(slot), u32::try_from(offset)) {
+            (Some(s), Ok(off)) => *s = off,
+            _ => return false,
+        }
+        self.len += 1;
+        true
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.head = 0;
+    }
+}
+
+/// Grant counts per time bucket: `S` buckets of `ceil(length / (S - 1))` each.
+///
+/// A grant is counted while its bucket is among the last `S`, which is at least `length` after
+/// any instant inside it, so quota is never released early; it may be released up to one bucket
+/// late. `S` must be at least 2.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Buckets<const S: usize> {
+    newest: u64,
+    counts: [u16; S],
+}
+
+impl<const S: usize> Buckets<S> {
+    /// Empty buckets.
+    pub const fn new() -> Self {
+        assert!(S >= 2, "Buckets needs at least 2 buckets");
+        Buckets {
+            newest: 0,
+            counts: [0; S],
+        }
+    }
+
+    fn width(length: Duration) -> u64 {
+        length.as_millis().div_ceil(S as u64 - 1).max(1)
+    }
+
+    /// The count of absolute bucket `k`, if it is still held.
+    fn count(&self, k: u64) -> u32 {
+        if k > self.newest || self.newest - k >= S as u64 {
+            return 0;
+        }
+        self.counts
+            .get((k % S as u64) as usize)
+            .map_or(0, |&c| u32::from(c))
+    }
+}
+
+impl<const S: usize> Default for Buckets<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const S: usize> Track for Buckets<S> {
+    fn max_quota(&self) -> u32 {
+        u32::MAX
+    }
+
+    fn free_at(&self, now: Instant, length: Duration, quota: u32) -> Instant {
+        if quota == 0 {
+            return Instant::MAX;
+        }
+        let width = Self::width(length);
+        let current = now.as_millis() / width;
+        let oldest = current.saturating_sub(S as u64 - 1);
+        let mut live: u32 = (oldest..=current)
+            .map(|k| self.count(k))
+            .fold(0, u32::saturating_add);
+        if live < quota {
+            return now;
+        }
+        for k in oldest..=current {
+            live -= self.count(k);
+            if live < quota {
+                // Bucket k stops counting once the current bucket is k + S.
+                return Instant::from_millis(k.saturating_add(S as u64).saturating_mul(width));
+            }
+        }
+        Instant::MAX
+    }
+
+    fn record(&mut self, now: Instant, length: Duration) -> bool {
+        let k = now.as_millis() / Self::width(length);
+        if k > self.newest {
+            let stale = (k - self.newest).min(S as u64);
+            for j in 0..stale {
+                if let Some(c) = self.counts.get_mut(((k - j) % S as u64) as usize) {
+                    *c = 0;
+                }
+            }
+            self.newest = k;
+        }
+        // A clock that went backwards lands in the newest bucket: counted, never lost.
+        let slot = (self.newest % S as u64) as usize;
+        match self.counts.get_mut(slot) {
+            Some(c) if *c < u16::MAX => *c += 1,
+            _ => return false,
+        }
+        true
+    }
+
+    fn clear(&mut self) {
+        self.counts = [0; S];
+    }
+}
+
+/// What governs one window: the locally configured rule and what the server declared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Rule {
+    /// Window length in milliseconds (0: not yet known).
+    pub(crate) length_ms: u32,
+    /// Locally configured quota (`u32::MAX`: none; the window follows the server).
+    pub(crate) local_quota: u32,
+    /// Quota the server declared for this window (`u32::MAX`: none).
+    pub(crate) server_quota: u32,
+    /// Hash of the server's name for this policy (0: unnamed or unknown).
+    pub(crate) name_hash: u32,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Rule {
+    const fn local(quota: u32, length: Duration) -> Rule {
+        let ms = length.as_millis();
+        let length_ms = if ms > u32::MAX as u64 {
+            u32::MAX
+        } else {
+            ms as u32
+        };
+        Rule {
+            length_ms,
+            local_quota: quota,
+            server_quota: NONE,
+            name_hash: 0,
+        }
+    }
+
+    const LEARN: Rule = Rule {
+        length_ms: 0,
+        local_quota: NONE,
+        server_quota: NONE,
+        name_hash: 0,
+    };
+
+    /// The window length.
+    pub const fn length(&self) -> Duration {
+        Duration::from_millis(self.length_ms as u64)
+    }
+
+    /// True when neither a local rule nor a server policy defines this window yet.
+    pub const fn is_unset(&self) -> bool {
+        self.length_ms == 0
+    }
+
+    /// The quota in force: the tighter of the local and the server's, `None` when neither is set.
+    pub fn quota(&self) -> Option<u32> {
+        let q = self.local_quota.min(self.server_quota);
+        (q != NONE && !self.is_unset()).then_some(q)
+    }
+
+    /// True when the window was configured locally (not only learned from the server).
+    pub const fn is_local(&self) -> bool {
+        self.local_quota != NONE
+    }
+}
+
+/// A ring paired with its rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Window<T> {
+    pub(crate) rule: Rule,
+    pub(crate) track: T,
+}
+
+impl<T> Window<T> {
+    /// The window's rule.
+    pub fn rule(&self) -> &Rule {
+        &self.rule
+    }
+}
+
+impl<const N: usize> Window<Log<N>> {
+    /// An exact window of `quota` grants per `length` (a quota above `N` is enforced as `N`).
+    pub const fn exact(quota: u32, length: Duration) -> Self {
+        Window {
+            rule: Rule::local(quota, length),
+            track: Log::new(),
+        }
+    }
+
+    /// An exact window whose quota and length are learned from the server's `RateLimit-Policy`.
+    pub const fn learned_exact() -> Self {
+        Window {
+            rule: Rule::LEARN,
+            track: Log::new(),
+        }
+    }
+}
+
+impl<const S: usize> Window<Buckets<S>> {
+    /// A bucketed window of `quota` grants per `length`.
+    pub const fn bucketed(quota: u32, length: Duration) -> Self {
+        Window {
+            rule: Rule::local(quota, length),
+            track: Buckets::new(),
+        }
+    }
+
+    /// A bucketed window whose quota and length are learned from the server.
+    pub const fn learned_bucketed() -> Self {
+        Window {
+            rule: Rule::LEARN,
+            track: Buckets::new(),
+        }
+    }
+}
+
+/// A fixed set of windows, checked together. Implemented for one [`Window`], for tuples of up to
+/// four windows of any ring types, and for arrays of one type.
+pub trait Windows {
+    /// How many windows.
+    fn count(&self) -> usize;
+    /// Window `i`'s rule and ring.
+    fn get(&self, i: usize) -> Option<(&Rule, &dyn Track)>;
+    /// Window `i`'s rule and ring, mutably.
+    fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)>;
+}
+
+impl<T: Track> Windows for Window<T> {
+    fn count(&self) -> usize {
+        1
+    }
+    fn get(&self, i: usize) -> Option<(&Rule, &dyn Track)> {
+        (i == 0).then_some((&self.rule, &self.track as &dyn Track))
+    }
+    fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)> {
+        (i == 0).then_some((&mut self.rule, &mut self.track as &mut dyn Track))
+    }
+}
+
+impl<T: Track, const K: usize> Windows for [Window<T>; K] {
+    fn count(&self) -> usize {
+        K
+    }
+    fn get(&self, i: usize) -> Option<(&Rule, &dyn Track)> {
+        self.as_slice()
+            .get(i)
+            .map(|w| (&w.rule, &w.track as &dyn Track))
+    }
+    fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)> {
+        self.as_mut_slice()
+            .get_mut(i)
+            .map(|w| (&mut w.rule, &mut w.track as &mut dyn Track))
+    }
+}
+
+macro_rules! tuple_windows {
+    ($k:expr; $($t:ident $i:tt),+) => {
+        impl<$($t: Track),+> Windows for ($(Window<$t>,)+) {
+            fn count(&self) -> usize {
+                $k
+            }
+            fn get(&self, i: usize) -> Option<(&Rule, &dyn Track)> {
+                match i {
+                    $($i => Some((&self.$i.rule, &self.$i.track as &dyn Track)),)+
+                    _ => None,
+                }
+            }
+            fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)> {
+                match i {
+                    $($i => Some((&mut self.$i.rule, &mut self.$i.track as &mut dyn Track)),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+tuple_windows!(1; A 0);
+tuple_windows!(2; A 0, B 1);
+tuple_windows!(3; A 0, B 1, C 2);
+tuple_windows!(4; A 0, B 1, C 2, D 3);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Duration = Duration::from_secs(60);
+
+    fn at(s: u64) -> Instant {
+        Instant::from_millis(s * 1000)
+    }
+
+    #[test]
+    fn log_is_exact_and_refuses_past_capacity() {
+        let mut log = Log::<3>::new();
+        assert!(log.record(at(0), MIN) && log.record(at(1), MIN) && log.record(at(2), MIN));
+        assert!(!log.record(at(3), MIN), "full");
+        assert_eq!(log.free_at(at(3), MIN, 3), at(60));
+        assert_eq!(
+            log.free_at(at(3), MIN, 10),
+            at(60),
+            "quota above capacity enforced as N"
+        );
+        assert_eq!(log.free_at(at(60), MIN, 3), at(60));
+        assert!(log.record(at(60), MIN), "the first grant has left");
+        assert_eq!(log.free_at(at(60), MIN, 3), at(61));
+        assert_eq!(log.free_at(at(60), MIN, 0), Instant::MAX);
+    }
+
+    #[test]
+    fn log_survives_rebasing_after_weeks() {
+        let mut log = Log::<2>::new();
+        let start = at(30 * 86_400);
+        assert!(log.record(start, MIN));
+        assert!(log.record(start + Duration::from_secs(59), MIN));
+        let later = at(60 * 86_400);
+        assert_eq!(log.free_at(later, MIN, 2), later);
+        for i in 0..4 {
+            assert!(log.record(later + Duration::from_secs(i * 30), MIN));
+        }
+        assert_eq!(
+            log.free_at(later + Duration::from_secs(90), MIN, 2),
+            later + Duration::from_secs(120)
+        );
+    }
+
+    #[test]
+    fn buckets_release_late_never_early() {
+        let day = Duration::from_secs(86_400);
+        let mut b = Buckets::<4>::new(); // width = 28,800 s
+        assert!(b.record(at(28_799), day)); // end of bucket 0
+        assert_eq!(b.free_at(at(28_799), day, 1), at(4 * 28_800));
+        assert!(
+            b.free_at(at(28_799), day, 1) >= at(28_799) + day,
+            "counted a full day at least"
+        );
+        assert_eq!(b.free_at(at(4 * 28_800), day, 1), at(4 * 28_800));
+    }
+}
