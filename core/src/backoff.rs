@@ -68,13 +68,13 @@ impl Backoff {
     /// The un-jittered delay before retry number `attempt` (0-based): never overflows.
     pub fn ceiling(&self, attempt: u32) -> Duration {
         let mut d = self.base.min(self.cap);
-        for _ in 0..attempt {
-            if d >= self.cap {
-                break;
-            }
-            d = d
-                .saturating_mul(u64::from(self.factor.max(1)))
-                .min(self.cap);
+        // With factor ≤ 1 the delay never grows; otherwise it reaches the cap within 64 steps.
+        // Either way the loop is bounded whatever `attempt` is.
+        if self.factor <= 1 {
+            return d;
+        }
+        for _ in 0..attempt.min(64) {
+            d = d.saturating_mul(u64::from(self.factor)).min(self.cap);
         }
         d
     }

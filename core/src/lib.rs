@@ -1,7 +1,70 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-//! headroom-core (docs are written in full below as the layers land).
+//! # headroom-core
+//!
+//! An allocation-free, sans-IO rate-limit engine that keeps an HTTP client inside the limits of
+//! the API it calls: it paces requests *before* the server refuses them, learns the real limits
+//! from the server's `RateLimit-Policy` / `RateLimit` headers, and backs off correctly when
+//! throttled. `#![no_std]`, no `alloc`, no `unsafe`, no panics on any input.
+//!
+//! ## Architecture (wire → facts → state → decisions)
+//!
+//! | layer | module | what it does |
+//! |---|---|---|
+//! | wire | [`sf`] | RFC 9651 Structured Fields, zero-copy, every bare-item type |
+//! | wire | [`header`] | RateLimit drafts -03 … -11, `X-RateLimit-*`, `Retry-After`, HTTP-dates, the 429 body |
+//! | facts | [`observation`] | one response reduced to policies, a retry delay, and the fields ignored |
+//! | state | [`window`], [`limiter`] | sliding windows checked all-or-nothing, synced to the server |
+//! | decisions | [`backoff`] | retry or give up: server delay first, jittered exponential backoff, caps |
+//!
+//! Nothing here reads a clock, sleeps or does I/O: every call takes `now` ([`time::Instant`], in
+//! milliseconds), so every behaviour is deterministic to test. Adapters (`headroom-ureq`,
+//! `headroom-embassy`) bring the clock and the transport.
+//!
+//! ## A request's life
+//!
+//! ```
+//! use headroom_core::backoff::{Attempt, Decision, Method, RetryPolicy};
+//! use headroom_core::limiter::{Config, Limiter};
+//! use headroom_core::observation::Observation;
+//! use headroom_core::time::{Duration, Instant};
+//! use headroom_core::window::{Buckets, Log, Window};
+//! # struct Rng; impl rand_core::TryRng for Rng { type Error = core::convert::Infallible;
+//! #   fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(7) }
+//! #   fn try_next_u64(&mut self) -> Result<u64, Self::Error> { Ok(7) }
+//! #   fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> { d.fill(7); Ok(()) } }
+//!
+//! // One limiter per identity; `const`, so it may be a `static` behind a mutex.
+//! let mut limiter: Limiter<(Window<Log<60>>, Window<Buckets<56>>)> = Limiter::new(
+//!     (Window::exact(60, Duration::from_secs(60)), Window::bucketed(1000, Duration::from_secs(86_400))),
+//!     Config::DEFAULT,
+//! );
+//! let now = Instant::from_millis(1_000);
+//! let grant = limiter.try_acquire(now).expect("a fresh limiter has room");
+//! // ... send the request; the server answers 429 with Retry-After: 12 ...
+//! let headers = [("Retry-After", &b"12"[..]), ("RateLimit", br#""minute";r=0;t=12"#)];
+//! let response: Observation = Observation::parse(Some(429), headers, None, None, &mut [0; 256]);
+//! limiter.observe(now, grant, &response);
+//! let mut attempt = Attempt::new(Method::Get);
+//! assert_eq!(
+//!     attempt.next(&RetryPolicy::DEFAULT, &response, &mut Rng),
+//!     Decision::Retry { after: Duration::from_secs(12), from_server: true },
+//! );
+//! // Every caller of this limiter now waits at least 12 s.
+//! assert!(limiter.try_acquire(now).unwrap_err().until >= now + Duration::from_secs(12));
+//! ```
+//!
+//! ## Memory
+//!
+//! The state for the SynthLink policy (60/min exact + 1,000/day in 56 buckets + 2 server budgets)
+//! is 504 bytes on x86_64 (`size_of`, printed by `cargo test -p headroom-core --test limiter --
+//! --nocapture`). The day window releases quota up to one bucket (26 min) late, never early.
+//!
+//! ## Features
+//!
+//! - `json` (default): read `retry_after` from a 429's JSON body with `serde-json-core`.
+//! - `defmt`: derive `defmt::Format` on public types.
 
 pub mod backoff;
 pub mod header;

@@ -6,8 +6,8 @@
 //! use headroom_core::time::{Duration, Instant};
 //! use headroom_core::window::{Buckets, Log, Window};
 //!
-//! // The SynthLink policy: 60/min exactly, 1,000/day in 64 buckets.
-//! let mut limiter: Limiter<(Window<Log<60>>, Window<Buckets<64>>)> = Limiter::new(
+//! // The SynthLink policy: 60/min exactly, 1,000/day in 56 buckets.
+//! let mut limiter: Limiter<(Window<Log<60>>, Window<Buckets<56>>)> = Limiter::new(
 //!     (Window::exact(60, Duration::from_secs(60)), Window::bucketed(1000, Duration::from_secs(86_400))),
 //!     Config::DEFAULT,
 //! );
@@ -285,8 +285,10 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
     /// Applies a server policy (`q` per `w`) to the window it names, else the window of the same
     /// length, else a free window; failing all, tightens a longer window (still conservative).
     fn learn(&mut self, hash: u32, quota: u32, length: Duration) {
-        let len_ms = sat_u32(length.as_millis());
-        if len_ms == 0 {
+        // A quota of 0 or a window longer than max_pause would let a server silence the device
+        // indefinitely; the r/t budget (itself capped) still tells when quota returns.
+        let len_ms = sat_u32(length.as_millis()).min(self.config.max_pause_ms);
+        if len_ms == 0 || quota == 0 {
             return;
         }
         let by = |this: &Self, f: &dyn Fn(&Rule) -> bool| {

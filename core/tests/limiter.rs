@@ -1,0 +1,480 @@
+//! The limiter and backoff, driven in injected time: unit cases and property tests.
+
+use headroom_core::backoff::{Attempt, Backoff, Decision, GiveUp, Jitter, Method, RetryPolicy};
+use headroom_core::limiter::{Cause, Config, Limiter};
+use headroom_core::observation::Observation;
+use headroom_core::time::{Duration, Instant};
+use headroom_core::window::{Buckets, Log, Window};
+use proptest::prelude::*;
+
+type SynthLink = Limiter<(Window<Log<60>>, Window<Buckets<56>>)>;
+
+const MIN: Duration = Duration::from_secs(60);
+const DAY: Duration = Duration::from_secs(86_400);
+
+fn synthlink() -> SynthLink {
+    Limiter::new(
+        (Window::exact(60, MIN), Window::bucketed(1000, DAY)),
+        Config::DEFAULT,
+    )
+}
+
+fn ms(n: u64) -> Instant {
+    Instant::from_millis(n)
+}
+
+fn obs(status: u16, headers: &[(&str, &str)]) -> Observation {
+    let pairs = headers.iter().map(|(n, v)| (*n, v.as_bytes()));
+    Observation::parse(Some(status), pairs, None, None, &mut [0u8; 512])
+}
+
+/// A deterministic RNG for tests (SplitMix64).
+struct SplitMix(u64);
+impl rand_core::TryRng for SplitMix {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        self.try_next_u64().map(|v| (v >> 32) as u32)
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Ok(z ^ (z >> 31))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let v = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn synthlink_state_fits_in_512_bytes() {
+    let size = core::mem::size_of::<SynthLink>();
+    println!("size_of SynthLink limiter (Log<60> + Buckets<56>, 2 budgets): {size} bytes");
+    assert!(size <= 512, "{size} bytes");
+}
+
+#[test]
+fn paces_sixty_per_minute_exactly() {
+    let mut l = synthlink();
+    for i in 0..60 {
+        let g = l.try_acquire(ms(i * 100)).expect("within quota");
+        l.release(g);
+    }
+    let d = l.try_acquire(ms(6_000)).unwrap_err();
+    assert_eq!(d.cause, Cause::Window(0));
+    // Free once the first grant leaves the 60 s window plus the 250 ms guard.
+    assert_eq!(d.until, ms(60_250));
+    assert!(d.within_max_wait);
+    assert!(l.try_acquire(ms(60_250)).is_ok());
+}
+
+#[test]
+fn a_refusal_consumes_nothing_in_any_window() {
+    // Minute window has room, day window (quota 2) does not: the minute window must not count it.
+    let mut l: Limiter<(Window<Log<4>>, Window<Buckets<8>>)> = Limiter::new(
+        (Window::exact(4, MIN), Window::bucketed(2, DAY)),
+        Config::DEFAULT,
+    );
+    let a = l.try_acquire(ms(0)).unwrap();
+    let b = l.try_acquire(ms(0)).unwrap();
+    l.release(a);
+    l.release(b);
+    let before = l.clone();
+    let d = l.try_acquire(ms(1)).unwrap_err();
+    assert_eq!(d.cause, Cause::Window(1));
+    assert_eq!(l, before, "state unchanged by a refusal");
+}
+
+#[test]
+fn learns_windows_from_the_server_with_no_local_config() {
+    let mut l: Limiter<(Window<Log<8>>, Window<Buckets<16>>)> = Limiter::new(
+        (Window::learned_exact(), Window::learned_bucketed()),
+        Config::DEFAULT,
+    );
+    assert!(
+        l.peek(ms(0)).is_ok(),
+        "no limits known, nothing to hold back"
+    );
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(
+        ms(10),
+        g,
+        &obs(
+            200,
+            &[(
+                "RateLimit-Policy",
+                r#""second";q=2;w=1, "hour";q=100;w=3600"#,
+            )],
+        ),
+    );
+    assert_eq!(l.windows().0.rule().quota(), Some(2));
+    assert_eq!(l.windows().0.rule().length(), Duration::from_secs(1));
+    assert_eq!(l.windows().1.rule().quota(), Some(100));
+    let g = l.try_acquire(ms(20)).unwrap();
+    l.release(g);
+    let g = l.try_acquire(ms(30)).unwrap();
+    l.release(g);
+    assert_eq!(l.try_acquire(ms(40)).unwrap_err().cause, Cause::Window(0));
+}
+
+#[test]
+fn server_can_only_tighten_local_limits() {
+    let mut l = synthlink();
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(
+        ms(0),
+        g,
+        &obs(
+            200,
+            &[(
+                "RateLimit-Policy",
+                r#""minute";q=120;w=60, "day";q=10;w=86400"#,
+            )],
+        ),
+    );
+    assert_eq!(
+        l.windows().0.rule().quota(),
+        Some(60),
+        "server's 120 does not loosen local 60"
+    );
+    assert_eq!(
+        l.windows().1.rule().quota(),
+        Some(10),
+        "server's 10 tightens local 1000"
+    );
+}
+
+#[test]
+fn remaining_caps_grants_until_reset_and_counts_in_flight() {
+    let mut l = synthlink();
+    let first = l.try_acquire(ms(0)).unwrap();
+    let second = l.try_acquire(ms(1)).unwrap(); // in flight when the first response arrives
+    // The server answered `first` with 2 remaining: `second` already used one of them.
+    l.observe(
+        ms(50),
+        first,
+        &obs(200, &[("RateLimit", r#""minute";r=2;t=30"#)]),
+    );
+    let third = l.try_acquire(ms(60)).unwrap();
+    let denied = l.try_acquire(ms(70)).unwrap_err();
+    assert_eq!(denied.cause, Cause::ServerBudget);
+    assert_eq!(
+        denied.until,
+        ms(50 + 30_000 + 1_000),
+        "t plus the reset guard"
+    );
+    l.observe(
+        ms(80),
+        second,
+        &obs(200, &[("RateLimit", r#""minute";r=1;t=30"#)]),
+    );
+    l.release(third);
+    assert_eq!(l.in_flight(), 0);
+    assert_eq!(l.peek(ms(90)).unwrap_err().cause, Cause::ServerBudget);
+}
+
+#[test]
+fn a_stale_response_does_not_reopen_a_budget() {
+    let mut l = synthlink();
+    let older = l.try_acquire(ms(0)).unwrap();
+    let newer = l.try_acquire(ms(1)).unwrap();
+    l.observe(
+        ms(40),
+        newer,
+        &obs(200, &[("RateLimit", r#""minute";r=0;t=30"#)]),
+    );
+    // The older request's response arrives late, written before the newer one was counted.
+    l.observe(
+        ms(50),
+        older,
+        &obs(200, &[("RateLimit", r#""minute";r=5;t=30"#)]),
+    );
+    assert_eq!(l.peek(ms(60)).unwrap_err().cause, Cause::ServerBudget);
+}
+
+#[test]
+fn a_hostile_policy_cannot_block_past_max_pause() {
+    let mut l: Limiter<(Window<Log<4>>, Window<Buckets<8>>)> = Limiter::new(
+        (Window::learned_exact(), Window::learned_bucketed()),
+        Config::DEFAULT,
+    );
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(
+        ms(0),
+        g,
+        &obs(
+            200,
+            &[(
+                "RateLimit-Policy",
+                r#""z";q=0;w=60, "y";q=1;w=999999999999"#,
+            )],
+        ),
+    );
+    assert_eq!(
+        l.windows().0.rule().quota(),
+        Some(1),
+        "q=0 shapes no window"
+    );
+    assert_eq!(
+        l.windows().0.rule().length(),
+        Duration::from_secs(86_400),
+        "w capped at max_pause"
+    );
+    let g = l.try_acquire(ms(1)).unwrap();
+    l.release(g);
+    assert!(l.next_allowed(ms(2)) <= ms(2 + 86_400_000 + 250));
+}
+
+#[test]
+fn retry_after_pauses_every_caller_and_is_capped() {
+    let mut l = synthlink();
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(ms(100), g, &obs(429, &[("Retry-After", "12")]));
+    let d = l.peek(ms(200)).unwrap_err();
+    assert_eq!((d.until, d.cause), (ms(12_100), Cause::Paused));
+
+    let g = l.try_acquire(ms(12_100)).unwrap();
+    l.observe(ms(12_200), g, &obs(429, &[("Retry-After", "999999999999")]));
+    let d = l.peek(ms(12_300)).unwrap_err();
+    assert_eq!(
+        d.until,
+        ms(12_200 + 86_400_000),
+        "capped at max_pause (24 h)"
+    );
+    assert!(
+        !d.within_max_wait,
+        "longer than max_wait: callers are told to give up"
+    );
+}
+
+#[test]
+fn body_retry_after_pauses_too_and_200_retry_after_does_not() {
+    let mut l = synthlink();
+    let g = l.try_acquire(ms(0)).unwrap();
+    let o: Observation = Observation::parse(
+        Some(429),
+        [],
+        Some(&br#"{"retry_after": 5}"#[..]),
+        None,
+        &mut [],
+    );
+    l.observe(ms(0), g, &o);
+    assert_eq!(l.next_allowed(ms(0)), ms(5_000));
+    let mut l = synthlink();
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(ms(0), g, &obs(200, &[("Retry-After", "5")]));
+    assert!(l.peek(ms(0)).is_ok());
+}
+
+#[test]
+fn works_with_no_headers_and_a_backwards_clock() {
+    let mut l: Limiter<Window<Log<2>>> = Limiter::new(Window::exact(2, MIN), Config::DEFAULT);
+    for t in [5_000, 1_000] {
+        let g = l.try_acquire(ms(t)).unwrap();
+        l.observe(ms(t), g, &obs(200, &[]));
+    }
+    // The clock went back to 1 s; both grants count as of 5 s.
+    assert_eq!(l.next_allowed(ms(0)), ms(5_000 + 60_250));
+}
+
+#[test]
+fn the_seeds_eighty_percent_margin() {
+    let config = Config {
+        quota_permille: 800,
+        ..Config::DEFAULT
+    };
+    let mut l: Limiter<Window<Log<60>>> = Limiter::new(Window::exact(60, MIN), config);
+    let granted = (0..60)
+        .filter(|&i| l.try_acquire(ms(i)).map(|g| l.release(g)).is_ok())
+        .count();
+    assert_eq!(granted, 48);
+}
+
+#[test]
+fn backoff_defaults_and_server_precedence() {
+    let policy = RetryPolicy::DEFAULT;
+    let mut rng = SplitMix(7);
+    let mut a = Attempt::new(Method::Get);
+    let bare = obs(429, &[]);
+    let mut delays = Vec::new();
+    loop {
+        match a.next(&policy, &bare, &mut rng) {
+            Decision::Retry {
+                after,
+                from_server: false,
+            } => delays.push(after.as_millis()),
+            Decision::GiveUp(GiveUp::RetriesExhausted { attempts }) => {
+                assert_eq!(attempts, 4);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(delays.len(), 3, "three retries by default");
+    for (i, d) in delays.iter().enumerate() {
+        let ceiling = 1000u64 << i;
+        assert!(
+            (ceiling / 2..=ceiling).contains(d),
+            "equal jitter: {d} for attempt {i}"
+        );
+    }
+    let mut a = Attempt::new(Method::Get);
+    let told = obs(429, &[("Retry-After", "7")]);
+    assert_eq!(
+        a.next(&policy, &told, &mut rng),
+        Decision::Retry {
+            after: Duration::from_secs(7),
+            from_server: true
+        }
+    );
+}
+
+#[test]
+fn which_responses_are_retried() {
+    let policy = RetryPolicy::DEFAULT;
+    let mut rng = SplitMix(1);
+    let decide = |m, o: &Observation, rng: &mut SplitMix| Attempt::new(m).next(&policy, o, rng);
+    assert_eq!(
+        decide(Method::Get, &obs(200, &[]), &mut rng),
+        Decision::Done
+    );
+    assert_eq!(
+        decide(Method::Get, &obs(503, &[]), &mut rng),
+        Decision::Done
+    );
+    assert!(matches!(
+        decide(Method::Get, &obs(503, &[("Retry-After", "2")]), &mut rng),
+        Decision::Retry { .. }
+    ));
+    assert_eq!(
+        decide(Method::Post, &obs(429, &[]), &mut rng),
+        Decision::GiveUp(GiveUp::NotIdempotent)
+    );
+    let lenient = RetryPolicy {
+        retry_non_idempotent: true,
+        extra_statuses: [502, 0, 0, 0],
+        ..policy
+    };
+    assert!(matches!(
+        Attempt::new(Method::Post).next(&lenient, &obs(429, &[]), &mut rng),
+        Decision::Retry { .. }
+    ));
+    assert!(matches!(
+        Attempt::new(Method::Get).next(&lenient, &obs(502, &[]), &mut rng),
+        Decision::Retry { .. }
+    ));
+    let long = obs(429, &[("Retry-After", "3600")]);
+    assert_eq!(
+        decide(Method::Get, &long, &mut rng),
+        Decision::GiveUp(GiveUp::ServerAsks { secs: 3600 })
+    );
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Advance(u32),
+    Acquire,
+    Peek,
+    Observe {
+        status: u16,
+        remaining: u8,
+        reset: u16,
+        quota: u8,
+        window: u16,
+        retry_after: Option<u32>,
+    },
+    Release,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u32..20_000).prop_map(Op::Advance),
+        6 => Just(Op::Acquire),
+        1 => Just(Op::Peek),
+        2 => (prop_oneof![Just(200u16), Just(429), Just(503)], any::<u8>(), any::<u16>(), any::<u8>(), 1u16..200, proptest::option::of(any::<u32>()))
+            .prop_map(|(status, remaining, reset, quota, window, retry_after)| Op::Observe { status, remaining, reset, quota, window, retry_after }),
+        1 => Just(Op::Release),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Whatever the server says and whenever calls come, no configured window ever holds more
+    /// grants than its quota, and a refusal leaves the state untouched.
+    #[test]
+    fn never_over_quota_and_refusals_consume_nothing(ops in proptest::collection::vec(op(), 1..300)) {
+        let (q_short, w_short, q_long, w_long) = (5u64, 2_000u64, 12u64, 30_000u64);
+        let mut l: Limiter<(Window<Log<5>>, Window<Buckets<8>>)> = Limiter::new(
+            (Window::exact(5, Duration::from_millis(w_short)), Window::bucketed(12, Duration::from_millis(w_long))),
+            Config::DEFAULT,
+        );
+        let (mut now, mut grants, mut out) = (0u64, Vec::<u64>::new(), Vec::new());
+        for op in ops {
+            match op {
+                Op::Advance(d) => now += u64::from(d),
+                Op::Peek => { let _ = l.peek(ms(now)); }
+                Op::Release => if let Some(g) = out.pop() { l.release(g) },
+                Op::Acquire => {
+                    let before = l.clone();
+                    match l.try_acquire(ms(now)) {
+                        Ok(g) => { grants.push(now); out.push(g); }
+                        Err(d) => {
+                            prop_assert_eq!(&l, &before);
+                            prop_assert!(d.until > ms(now));
+                        }
+                    }
+                }
+                Op::Observe { status, remaining, reset, quota, window, retry_after } => {
+                    if let Some(g) = out.pop() {
+                        let policy = format!("\"a\";q={quota};w={window}");
+                        let rl = format!("\"a\";r={remaining};t={reset}");
+                        let ra = retry_after.map(|r| r.to_string()).unwrap_or_default();
+                        let mut hs = vec![("RateLimit-Policy", policy.as_str()), ("RateLimit", rl.as_str())];
+                        if retry_after.is_some() { hs.push(("Retry-After", ra.as_str())); }
+                        l.observe(ms(now), g, &obs(status, &hs));
+                        // Any pause is capped by max_pause.
+                        prop_assert!(l.next_allowed(ms(now)) <= ms(now + 86_400_000 + 30_000 + 1_000));
+                    }
+                }
+            }
+        }
+        for (quota, window) in [(q_short, w_short), (q_long, w_long)] {
+            for (i, &start) in grants.iter().enumerate() {
+                let in_window = grants[i..].iter().take_while(|&&t| t < start + window).count() as u64;
+                prop_assert!(in_window <= quota, "{} grants within {} ms of {}", in_window, window, start);
+            }
+        }
+    }
+
+    /// Every delay lies within its bounds, for any attempt count and jitter.
+    #[test]
+    fn backoff_within_bounds(attempt in any::<u32>(), prev in any::<u64>(), seed in any::<u64>(),
+                             base in 1u64..10_000, factor in 0u32..10, cap in 1u64..1_000_000, j in 0usize..4) {
+        let jitter = [Jitter::None, Jitter::Full, Jitter::Equal, Jitter::Decorrelated][j];
+        let b = Backoff { base: Duration::from_millis(base), factor, cap: Duration::from_millis(cap), jitter };
+        let d = b.delay(attempt, Duration::from_millis(prev), &mut SplitMix(seed));
+        let ceiling = b.ceiling(attempt);
+        prop_assert!(d <= b.cap && ceiling <= b.cap);
+        match jitter {
+            Jitter::None => prop_assert_eq!(d, ceiling),
+            Jitter::Full => prop_assert!(d <= ceiling),
+            Jitter::Equal => prop_assert!(d <= ceiling && d.as_millis() >= ceiling.as_millis() / 2),
+            Jitter::Decorrelated => prop_assert!(d >= b.base.min(b.cap)),
+        }
+    }
+
+    /// The header path never panics on arbitrary bytes, whatever the field.
+    #[test]
+    fn observation_never_panics(name in "(?i)(ratelimit|ratelimit-policy|retry-after|date|x-ratelimit-reset|ratelimit-limit|age)",
+                                value in proptest::collection::vec(any::<u8>(), 0..80),
+                                body in proptest::collection::vec(any::<u8>(), 0..40)) {
+        let o: Observation = Observation::parse(Some(429), [(name.as_str(), value.as_slice())], Some(&body), Some(1_800_000_000), &mut [0u8; 64]);
+        let _ = o.wait_s(1);
+    }
+}
