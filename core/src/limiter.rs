@@ -300,10 +300,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
                     r.length_ms == len_ms && (r.name_hash == 0 || r.name_hash == hash)
                 })
             })
-            .or_else(|| {
-                let fits = |r: &Rule| r.is_unset();
-                by(self, &fits)
-            });
+            .or_else(|| by(self, &Rule::is_unset));
         if let Some((rule, track)) = target.and_then(|i| self.windows.get_mut(i)) {
             if !rule.is_local() && rule.length_ms != len_ms {
                 rule.length_ms = len_ms;
