@@ -478,3 +478,20 @@ proptest! {
         let _ = o.wait_s(1);
     }
 }
+
+#[test]
+fn a_server_policy_tightens_the_window_of_the_same_length() {
+    // The day window is listed first: a policy must not land on it just because it is longer.
+    let mut l: Limiter<(Window<Buckets<8>>, Window<Log<60>>)> = Limiter::new(
+        (Window::bucketed(1000, DAY), Window::exact(60, MIN)),
+        Config::DEFAULT,
+    );
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(
+        ms(0),
+        g,
+        &obs(200, &[("RateLimit-Policy", r#""minute";q=30;w=60"#)]),
+    );
+    assert_eq!(l.windows().1.rule().quota(), Some(30));
+    assert_eq!(l.windows().0.rule().quota(), Some(1000));
+}
