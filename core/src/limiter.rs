@@ -25,16 +25,22 @@
 //! ## How server sync works
 //! - `RateLimit-Policy` `q`/`w` define a learned window or tighten a configured one of the same
 //!   length (matched by name once seen); a configured quota is never loosened by the server.
-//! - `RateLimit` `r`/`t` set a *budget*: at most `r` more grants until `t` (+ `reset_guard`).
-//!   Grants issued after the request that carried `r` are subtracted from it, so requests in
-//!   flight are counted and concurrent callers do not overshoot; a response older than the one
-//!   that set a budget does not loosen it.
+//! - `RateLimit` `r`/`t` set a *budget*: at most `r` more grants until `t` (+ `reset_guard`,
+//!   at most 1/64 of the policy's window). Grants issued after the request that carried `r` are
+//!   subtracted from it, so requests in flight are counted and concurrent callers do not
+//!   overshoot; a response older than the one that set a budget does not loosen it.
+//! - While a budget is fresh it replaces the local count of the *learned* window it belongs to:
+//!   the server knows its own window, fixed or sliding, better than a local estimate. When the
+//!   budget runs out at its reset, one request (a *probe*) may go before the local window frees;
+//!   its response brings the next budget. So a client stays aligned with a fixed-window server's
+//!   resets instead of drifting a sliding window behind them. Locally configured windows are
+//!   always enforced.
 //! - `Retry-After` (header or body) on a 413, 429 or 503 pauses every caller of this limiter.
 //! - With no headers at all the configured windows alone decide.
 
 use crate::observation::Observation;
 use crate::time::{Duration, Instant};
-use crate::window::{Rule, Windows};
+use crate::window::{Rule, Track, Windows};
 
 /// Tuning. [`Config::DEFAULT`] is what the docs call "the defaults".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +124,8 @@ struct Budget {
     /// The grant whose response set this budget.
     seq: u32,
     until: Instant,
+    /// A grant went out after this budget expired: its learned window counts again.
+    probed: bool,
 }
 
 impl Budget {
@@ -126,6 +134,7 @@ impl Budget {
         remaining: 0,
         seq: 0,
         until: Instant::ZERO,
+        probed: true,
     };
 }
 
@@ -204,8 +213,12 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
                 track.record(now, effective_length(rule, &self.config));
             }
         }
-        for b in self.budgets.iter_mut().filter(|b| b.until > now) {
-            b.remaining = b.remaining.saturating_sub(1);
+        for b in self.budgets.iter_mut() {
+            if b.until > now {
+                b.remaining = b.remaining.saturating_sub(1);
+            } else {
+                b.probed = true;
+            }
         }
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
@@ -238,8 +251,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             let reset = p.reset_s.or(p.window_s);
             if let (Some(r), Some(t)) = (p.remaining, reset) {
                 let hold = Duration::from_secs(t).min(max_pause);
-                let until =
-                    now + hold + Duration::from_millis(u64::from(self.config.reset_guard_ms));
+                let until = now + hold + self.reset_guard(hash, p.window_s);
                 self.set_budget(hash, sat_u32(r), grant.seq, until);
             }
         }
@@ -263,23 +275,59 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             }
         };
         consider(self.paused_until, Cause::Paused);
-        for b in self
-            .budgets
-            .iter()
-            .filter(|b| b.until > now && b.remaining == 0)
-        {
-            consider(b.until, Cause::ServerBudget);
+        for b in self.budgets.iter().filter(|b| b.until > now) {
+            if b.remaining <= self.reserve(b.name_hash) {
+                consider(b.until, Cause::ServerBudget);
+            }
         }
         for i in 0..self.windows.count() {
             let Some((rule, track)) = self.windows.get(i) else {
                 continue;
             };
             let Some(q) = rule.quota() else { continue };
+            if self.budget_governs(rule, now) {
+                continue;
+            }
             let q = apply_permille(q, self.config.quota_permille);
             let t = track.free_at(now, effective_length(rule, &self.config), q);
             consider(t, Cause::Window(i as u8));
         }
         worst
+    }
+
+    /// A learned window's local count is replaced by its server budget while that is fresh, and
+    /// for one probe once it has expired.
+    fn budget_governs(&self, rule: &Rule, now: Instant) -> bool {
+        if rule.is_local() || rule.server_quota == crate::window::NONE {
+            return false;
+        }
+        self.budgets
+            .iter()
+            .any(|b| b.name_hash == rule.name_hash && (b.until > now || !b.probed))
+    }
+
+    /// Units of a budget kept unused so that `quota_permille` holds under server sync too.
+    fn reserve(&self, hash: u32) -> u32 {
+        let bound = (0..self.windows.count())
+            .filter_map(|i| self.windows.get(i))
+            .find(|(r, _)| r.name_hash == hash && r.server_quota != crate::window::NONE);
+        bound
+            .and_then(|(r, _)| r.quota())
+            .map_or(0, |q| q - apply_permille(q, self.config.quota_permille))
+    }
+
+    /// The slack added to a server reset, which is rounded to whole seconds: `reset_guard_ms`,
+    /// at most 1/64 of the policy's window when that is known (as for `guard_ms`).
+    fn reset_guard(&self, hash: u32, window_s: Option<u64>) -> Duration {
+        let guard = Duration::from_millis(u64::from(self.config.reset_guard_ms));
+        let bound = (0..self.windows.count())
+            .filter_map(|i| self.windows.get(i))
+            .find(|(r, _)| r.name_hash == hash && !r.is_unset())
+            .map(|(r, _)| r.length());
+        match window_s.map(Duration::from_secs).or(bound) {
+            Some(w) => guard.min(Duration::from_millis(w.as_millis() / 64)),
+            None => guard,
+        }
     }
 
     /// Applies a server policy (`q` per `w`) to the window it names, else the window of the same
@@ -291,16 +339,20 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         if len_ms == 0 || quota == 0 {
             return;
         }
-        let by = |this: &Self, f: &dyn Fn(&Rule) -> bool| {
-            (0..this.windows.count()).find(|&i| this.windows.get(i).is_some_and(|(r, _)| f(r)))
+        let by = |this: &Self, f: &dyn Fn(&Rule, &dyn Track) -> bool| {
+            (0..this.windows.count()).find(|&i| this.windows.get(i).is_some_and(|(r, t)| f(r, t)))
         };
-        let target = by(self, &|r| hash != 0 && r.name_hash == hash && !r.is_unset())
-            .or_else(|| {
-                by(self, &|r| {
-                    r.length_ms == len_ms && (r.name_hash == 0 || r.name_hash == hash)
-                })
+        let target = by(self, &|r, _| {
+            hash != 0 && r.name_hash == hash && !r.is_unset()
+        })
+        .or_else(|| {
+            by(self, &|r, _| {
+                r.length_ms == len_ms && (r.name_hash == 0 || r.name_hash == hash)
             })
-            .or_else(|| by(self, &Rule::is_unset));
+        })
+        // A free ring that can count the whole quota, else any free ring.
+        .or_else(|| by(self, &|r, t| r.is_unset() && t.max_quota() >= quota))
+        .or_else(|| by(self, &|r, _| r.is_unset()));
         if let Some((rule, track)) = target.and_then(|i| self.windows.get_mut(i)) {
             if !rule.is_local() && rule.length_ms != len_ms {
                 rule.length_ms = len_ms;
@@ -312,7 +364,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             }
             return;
         }
-        let longer = by(self, &|r| {
+        let longer = by(self, &|r, _| {
             r.length_ms >= len_ms && r.quota().is_some_and(|q| q > quota)
         });
         if let Some((rule, _)) = longer.and_then(|i| self.windows.get_mut(i)) {
@@ -323,11 +375,12 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
     fn set_budget(&mut self, hash: u32, remaining: u32, seq: u32, until: Instant) {
         let now = self.last_now;
         let issued_after = self.next_seq.wrapping_sub(seq).wrapping_sub(1);
-        let fresh = Budget {
+        let mut fresh = Budget {
             name_hash: hash,
             remaining: remaining.saturating_sub(issued_after),
             seq,
             until,
+            probed: false,
         };
         if let Some(b) = self
             .budgets
@@ -336,6 +389,11 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         {
             // Wrapping comparison: is `seq` older than the grant that set this budget?
             let stale = (seq.wrapping_sub(b.seq) as i32) < 0;
+            // No more quota than before: the same server window, whose reset both responses
+            // bound from above (`t` is whole seconds), so the earlier bound is the sharper one.
+            if fresh.remaining <= b.remaining {
+                fresh.until = fresh.until.min(b.until);
+            }
             if !stale {
                 *b = fresh;
             }

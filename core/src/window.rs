@@ -32,7 +32,8 @@ pub trait Track {
     /// The earliest instant ≥ `now` at which fewer than `quota` grants lie in the last `length`.
     /// [`Instant::MAX`] when `quota` is 0.
     fn free_at(&self, now: Instant, length: Duration, quota: u32) -> Instant;
-    /// Records a grant at `now`; false (and nothing recorded) when the ring cannot hold it.
+    /// Records a grant at `now`; false when the ring cannot count it. A full [`Log`] forgets its
+    /// oldest grant to make room, which only makes it later to free (conservative).
     fn record(&mut self, now: Instant, length: Duration) -> bool;
     /// Forgets every grant (used when a learned window's length changes).
     fn clear(&mut self);
@@ -128,8 +129,13 @@ impl<const N: usize> Track for Log<N> {
 
     fn record(&mut self, now: Instant, length: Duration) -> bool {
         self.prune(now, length);
-        if usize::from(self.len) >= N {
+        if N == 0 {
             return false;
+        }
+        if usize::from(self.len) >= N {
+            // Forget the oldest: the N newest grants free the window no earlier than all of them.
+            self.head = ((usize::from(self.head) + 1) % N) as u16;
+            self.len -= 1;
         }
         if self.len == 0 {
             self.base = now;
@@ -260,7 +266,7 @@ pub struct Rule {
     pub(crate) name_hash: u32,
 }
 
-const NONE: u32 = u32::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
 
 impl Rule {
     const fn local(quota: u32, length: Duration) -> Rule {
@@ -318,6 +324,24 @@ impl<T> Window<T> {
     /// The window's rule.
     pub fn rule(&self) -> &Rule {
         &self.rule
+    }
+}
+
+impl<T: Track + Default> Window<T> {
+    /// A window of `quota` grants per `length` over any ring (for code generic over `T`).
+    pub fn configured(quota: u32, length: Duration) -> Self {
+        Window {
+            rule: Rule::local(quota, length),
+            track: T::default(),
+        }
+    }
+
+    /// A window learned from the server, over any ring.
+    pub fn learned() -> Self {
+        Window {
+            rule: Rule::LEARN,
+            track: T::default(),
+        }
     }
 }
 
@@ -437,8 +461,11 @@ mod tests {
     fn log_is_exact_and_refuses_past_capacity() {
         let mut log = Log::<3>::new();
         assert!(log.record(at(0), MIN) && log.record(at(1), MIN) && log.record(at(2), MIN));
-        assert!(!log.record(at(3), MIN), "full");
         assert_eq!(log.free_at(at(3), MIN, 3), at(60));
+        assert!(log.record(at(3), MIN), "full: the oldest is forgotten");
+        assert_eq!(log.free_at(at(3), MIN, 3), at(61), "later, never earlier");
+        let mut log = Log::<3>::new();
+        assert!(log.record(at(0), MIN) && log.record(at(1), MIN) && log.record(at(2), MIN));
         assert_eq!(
             log.free_at(at(3), MIN, 10),
             at(60),

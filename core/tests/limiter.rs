@@ -495,3 +495,251 @@ fn a_server_policy_tightens_the_window_of_the_same_length() {
     assert_eq!(l.windows().1.rule().quota(), Some(30));
     assert_eq!(l.windows().0.rule().quota(), Some(1000));
 }
+
+/// A fixed-window server aligned to time 0, as `headroom serve` is: per policy `(q, w_ms)`.
+struct FixedServer {
+    policies: Vec<(u64, u64)>,
+    counts: Vec<(u64, u64)>, // (window index, count)
+    refused: u32,
+}
+
+impl FixedServer {
+    fn new(policies: &[(u64, u64)]) -> Self {
+        FixedServer {
+            policies: policies.to_vec(),
+            counts: vec![(0, 0); policies.len()],
+            refused: 0,
+        }
+    }
+
+    /// Answers a request arriving at `t` ms: (status, RateLimit-Policy, RateLimit).
+    fn handle(&mut self, t: u64) -> (u16, String, String) {
+        for (i, &(_, w)) in self.policies.iter().enumerate() {
+            if self.counts[i].0 != t / w {
+                self.counts[i] = (t / w, 0);
+            }
+        }
+        let full = self
+            .policies
+            .iter()
+            .zip(&self.counts)
+            .any(|(&(q, _), &(_, c))| c >= q);
+        if full {
+            self.refused += 1;
+        } else {
+            self.counts.iter_mut().for_each(|c| c.1 += 1);
+        }
+        let names = ["a", "b", "c"];
+        let mut policy = Vec::new();
+        let mut state = Vec::new();
+        for (i, (&(q, w), &(k, c))) in self.policies.iter().zip(&self.counts).enumerate() {
+            let reset_ms = (k + 1) * w - t;
+            policy.push(format!("\"{}\";q={q};w={}", names[i], w / 1000));
+            state.push(format!(
+                "\"{}\";r={};t={}",
+                names[i],
+                q.saturating_sub(c),
+                reset_ms.div_ceil(1000)
+            ));
+        }
+        (
+            if full { 429 } else { 200 },
+            policy.join(", "),
+            state.join(", "),
+        )
+    }
+
+    /// The earliest time the `n`-th request can be accepted when sending greedily from `start`.
+    fn ideal(policies: &[(u64, u64)], start: u64, n: u64) -> u64 {
+        let mut s = FixedServer::new(policies);
+        let (mut t, mut done) = (start, 0);
+        loop {
+            if s.handle(t).0 == 200 {
+                done += 1;
+                if done == n {
+                    return t;
+                }
+            } else {
+                // Jump to the next boundary of any window.
+                t = policies
+                    .iter()
+                    .map(|&(_, w)| (t / w + 1) * w)
+                    .min()
+                    .unwrap();
+            }
+        }
+    }
+}
+
+/// Runs one sequential client with learned windows against `server`: returns when the `n`-th
+/// request was accepted, and how many were refused.
+fn run_against(server: &mut FixedServer, start: u64, n: u64, latency: u64) -> (u64, u32) {
+    let mut l: Limiter<(Window<Log<64>>, Window<Log<256>>)> = Limiter::new(
+        (Window::learned_exact(), Window::learned_exact()),
+        Config::DEFAULT,
+    );
+    let (mut now, mut done) = (start, 0);
+    loop {
+        match l.try_acquire(ms(now)) {
+            Err(d) => now = d.until.as_millis(),
+            Ok(g) => {
+                let arrive = now + latency / 2;
+                let (status, policy, state) = server.handle(arrive);
+                now += latency;
+                let o = obs(
+                    status,
+                    &[("RateLimit-Policy", &policy), ("RateLimit", &state)],
+                );
+                l.observe(ms(now), g, &o);
+                if status == 200 {
+                    done += 1;
+                    if done == n {
+                        return (arrive, server.refused);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn stays_aligned_with_a_fixed_window_server() {
+    // 10 per 2 s and 40 per 20 s; the client starts 7.3 s into the long window.
+    let policies = [(10, 2_000), (40, 20_000)];
+    let (start, n) = (7_300, 130);
+    let ideal = FixedServer::ideal(&policies, start, n);
+    let mut server = FixedServer::new(&policies);
+    let (done, refused) = run_against(&mut server, start, n, 20);
+    assert_eq!(refused, 0, "no request refused");
+    let ratio = (done - start) as f64 / (ideal - start) as f64;
+    // A sliding window alone would start each long window 7.3 s late: ratio ≈ 1.14 here.
+    assert!(
+        ratio <= 1.03,
+        "took {done} ms vs ideal {ideal} ms: {ratio:.3}"
+    );
+}
+
+#[test]
+fn after_a_reset_one_probe_goes_then_the_budget_rules() {
+    let mut l: Limiter<Window<Log<8>>> = Limiter::new(Window::learned_exact(), Config::DEFAULT);
+    let policy = ("RateLimit-Policy", r#""m";q=2;w=64"#);
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(
+        ms(10),
+        g,
+        &obs(200, &[policy, ("RateLimit", r#""m";r=1;t=30"#)]),
+    );
+    let g = l.try_acquire(ms(20)).unwrap();
+    l.observe(
+        ms(30),
+        g,
+        &obs(200, &[policy, ("RateLimit", r#""m";r=0;t=30"#)]),
+    );
+    let denied = l.try_acquire(ms(40)).unwrap_err();
+    assert_eq!(denied.cause, Cause::ServerBudget);
+    // The first response bounds the reset more sharply (10 ms + 30 s) than the second; plus
+    // the reset guard, capped at w/64 = 1 s.
+    assert_eq!(denied.until, ms(10 + 30_000 + 1_000));
+    // The server's window reset at 30 s, long before the local sliding window frees (64 s).
+    let probe = l
+        .try_acquire(denied.until)
+        .expect("one probe after the reset");
+    let held = l.try_acquire(denied.until).unwrap_err();
+    assert_eq!(held.cause, Cause::Window(0), "only one probe");
+    l.observe(
+        denied.until + Duration::from_millis(10),
+        probe,
+        &obs(200, &[policy, ("RateLimit", r#""m";r=1;t=64"#)]),
+    );
+    let next = denied.until + Duration::from_millis(20);
+    let g = l
+        .try_acquire(next)
+        .expect("the fresh budget allows its one remaining");
+    l.release(g);
+    assert_eq!(l.try_acquire(next).unwrap_err().cause, Cause::ServerBudget);
+}
+
+#[test]
+fn reset_guard_is_capped_by_short_windows() {
+    let mut l: Limiter<Window<Log<8>>> = Limiter::new(Window::learned_exact(), Config::DEFAULT);
+    let g = l.try_acquire(ms(0)).unwrap();
+    let o = obs(
+        200,
+        &[
+            ("RateLimit-Policy", r#""s";q=5;w=2"#),
+            ("RateLimit", r#""s";r=0;t=2"#),
+        ],
+    );
+    l.observe(ms(0), g, &o);
+    assert_eq!(l.peek(ms(0)).unwrap_err().until, ms(2_000 + 2_000 / 64));
+}
+
+#[test]
+fn the_margin_holds_under_server_sync() {
+    let config = Config {
+        quota_permille: 800,
+        ..Config::DEFAULT
+    };
+    let mut l: Limiter<Window<Log<16>>> = Limiter::new(Window::learned_exact(), config);
+    let g = l.try_acquire(ms(0)).unwrap();
+    let o = obs(
+        200,
+        &[
+            ("RateLimit-Policy", r#""m";q=10;w=60"#),
+            ("RateLimit", r#""m";r=4;t=60"#),
+        ],
+    );
+    l.observe(ms(0), g, &o);
+    // 10 × 80 % = 8: a reserve of 2 of the server's 4 remaining stays unused.
+    for i in 1..=2 {
+        let g = l.try_acquire(ms(i)).expect("within the margin");
+        l.release(g);
+    }
+    assert_eq!(l.try_acquire(ms(3)).unwrap_err().cause, Cause::ServerBudget);
+}
+
+#[test]
+fn a_learned_policy_takes_a_ring_that_can_count_it() {
+    let mut l: Limiter<(Window<Log<4>>, Window<Log<64>>)> =
+        Limiter::new((Window::learned(), Window::learned()), Config::DEFAULT);
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(
+        ms(0),
+        g,
+        &obs(
+            200,
+            &[("RateLimit-Policy", r#""big";q=50;w=10, "small";q=3;w=1"#)],
+        ),
+    );
+    assert_eq!(
+        l.windows().1.rule().quota(),
+        Some(50),
+        "50 needs the 64-slot log"
+    );
+    assert_eq!(l.windows().0.rule().quota(), Some(3));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Against any fixed-window server, from any start and with any latency small enough not to
+    /// bound a sequential client by itself: never refused, and close to the ideal schedule. Each
+    /// window's cycle may lose its reset guard, one round trip, and up to 1 s because `t` is in
+    /// whole seconds (so the loss is a small fraction only for windows of 10 s and more).
+    #[test]
+    fn never_refused_by_a_fixed_window_server(q1 in 2u64..20, w1 in 10u64..60, k in 3u64..10,
+        factor in 2u64..5, start in 0u64..1_000_000, latency in 0u64..300) {
+        let (q2, w2) = (q1 * factor, w1 * k * 1000);
+        let policies = [(q1, w1 * 1000), (q2, w2)];
+        let n = 3 * q2 + 1;
+        let start = start % w2 + 5 * w2;
+        let ideal = FixedServer::ideal(&policies, start, n);
+        let mut server = FixedServer::new(&policies);
+        let (done, refused) = run_against(&mut server, start, n, latency);
+        prop_assert_eq!(refused, 0);
+        let cycles = (ideal - start) / (w1 * 1000) + 2;
+        let long_cycles = (ideal - start) / w2 + 2;
+        let slack = cycles * (latency + w1 * 1000 / 64 + 1_000) + long_cycles * (w2 / 64 + 1_000);
+        prop_assert!(done - start <= ideal - start + slack, "{} vs ideal {} (slack {})", done - start, ideal - start, slack);
+    }
+}
