@@ -27,8 +27,9 @@
 //!   length (matched by name once seen); a configured quota is never loosened by the server.
 //! - `RateLimit` `r`/`t` set a *budget*: at most `r` more grants until `t` (+ `reset_guard`,
 //!   at most 1/64 of the policy's window). Grants issued after the request that carried `r` are
-//!   subtracted from it, so requests in flight are counted and concurrent callers do not
-//!   overshoot; a response older than the one that set a budget does not loosen it.
+//!   subtracted from it, and so are earlier grants still in flight (requests overtake each
+//!   other), so concurrent callers do not overshoot. While a budget holds, further responses
+//!   only tighten it: the server may answer in another order than requests were granted.
 //! - While a budget is fresh it replaces the local count of the *learned* window it belongs to:
 //!   the server knows its own window, fixed or sliding, better than a local estimate. When the
 //!   budget runs out at its reset, one request (a *probe*) may go before the local window frees;
@@ -102,6 +103,9 @@ pub enum Cause {
     ServerBudget,
     /// The server asked every caller to wait (`Retry-After`, or a bare 429).
     Paused,
+    /// The first request is in flight: until its response tells the server's limits, no other
+    /// request goes (concurrent callers would otherwise overshoot an unknown quota).
+    Discovering,
 }
 
 /// A refusal. Nothing was consumed.
@@ -121,8 +125,6 @@ pub struct Denied {
 struct Budget {
     name_hash: u32,
     remaining: u32,
-    /// The grant whose response set this budget.
-    seq: u32,
     until: Instant,
     /// A grant went out after this budget expired: its learned window counts again.
     probed: bool,
@@ -132,7 +134,6 @@ impl Budget {
     const EMPTY: Budget = Budget {
         name_hash: 0,
         remaining: 0,
-        seq: 0,
         until: Instant::ZERO,
         probed: true,
     };
@@ -147,6 +148,10 @@ pub struct Limiter<W, const B: usize = 2> {
     last_now: Instant,
     next_seq: u32,
     in_flight: u16,
+    /// A response has been observed (the server's limits, if it declares any, are known).
+    heard: bool,
+    /// Bit `i` set: the grant issued `i + 1` grants ago is still in flight (the last 64).
+    outstanding: u64,
     config: Config,
 }
 
@@ -160,6 +165,8 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             last_now: Instant::ZERO,
             next_seq: 0,
             in_flight: 0,
+            heard: false,
+            outstanding: 0,
             config,
         }
     }
@@ -223,21 +230,22 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         let seq = self.next_seq;
         self.next_seq = self.next_seq.wrapping_add(1);
         self.in_flight = self.in_flight.saturating_add(1);
+        self.outstanding = (self.outstanding << 1) | 1;
         Ok(Grant { seq })
     }
 
     /// The request got no response (connection error, timeout). It stays counted in the windows,
     /// since it may have reached the server; it is no longer in flight.
     pub fn release(&mut self, grant: Grant) {
-        let _ = grant;
-        self.in_flight = self.in_flight.saturating_sub(1);
+        self.landed(&grant);
     }
 
     /// Feeds the response to the request `grant` allowed: learns policies, sets budgets, pauses.
     pub fn observe<const P: usize>(&mut self, now: Instant, grant: Grant, obs: &Observation<P>) {
         let now = now.max(self.last_now);
         self.last_now = now;
-        self.in_flight = self.in_flight.saturating_sub(1);
+        self.landed(&grant);
+        self.heard = true;
         let max_pause = Duration::from_millis(u64::from(self.config.max_pause_ms));
         for p in obs
             .policies
@@ -246,7 +254,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         {
             let hash = p.name_hash();
             if let (Some(q), Some(w)) = (p.quota, p.window_s) {
-                self.learn(hash, sat_u32(q), Duration::from_secs(w));
+                self.learn(now, hash, sat_u32(q), Duration::from_secs(w));
             }
             let reset = p.reset_s.or(p.window_s);
             if let (Some(r), Some(t)) = (p.remaining, reset) {
@@ -267,6 +275,35 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         }
     }
 
+    /// `grant` is no longer in flight.
+    fn landed(&mut self, grant: &Grant) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let age = self.age(grant.seq);
+        if age < 64 {
+            self.outstanding &= !(1u64 << age);
+        }
+    }
+
+    /// Grants issued after `seq`.
+    fn age(&self, seq: u32) -> u32 {
+        self.next_seq.wrapping_sub(seq).wrapping_sub(1)
+    }
+
+    /// Grants issued before `seq` and still in flight: they may reach the server after the
+    /// request `seq` did, so its `r` may not count them yet. Those older than the 64 tracked
+    /// are all assumed to be.
+    fn in_flight_before(&self, seq: u32) -> u32 {
+        let tracked = self.outstanding.count_ones();
+        let untracked = u32::from(self.in_flight).saturating_sub(tracked);
+        let age = self.age(seq);
+        let older = if age >= 63 {
+            0
+        } else {
+            (self.outstanding >> (age + 1)).count_ones()
+        };
+        older + untracked
+    }
+
     fn earliest(&self, now: Instant) -> (Instant, Cause) {
         let mut worst = (now, Cause::Paused);
         let mut consider = |t: Instant, c: Cause| {
@@ -275,6 +312,11 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             }
         };
         consider(self.paused_until, Cause::Paused);
+        if !self.heard && self.in_flight > 0 {
+            // No instant is known: the response wakes waiters; until then, re-check shortly.
+            let recheck = Duration::from_millis(u64::from(self.config.guard_ms).max(1));
+            consider(now + recheck, Cause::Discovering);
+        }
         for b in self.budgets.iter().filter(|b| b.until > now) {
             if b.remaining <= self.reserve(b.name_hash) {
                 consider(b.until, Cause::ServerBudget);
@@ -332,7 +374,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
 
     /// Applies a server policy (`q` per `w`) to the window it names, else the window of the same
     /// length, else a free window; failing all, tightens a longer window (still conservative).
-    fn learn(&mut self, hash: u32, quota: u32, length: Duration) {
+    fn learn(&mut self, now: Instant, hash: u32, quota: u32, length: Duration) {
         // A quota of 0 or a window longer than max_pause would let a server silence the device
         // indefinitely; the r/t budget (itself capped) still tells when quota returns.
         let len_ms = sat_u32(length.as_millis()).min(self.config.max_pause_ms);
@@ -357,6 +399,12 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             if !rule.is_local() && rule.length_ms != len_ms {
                 rule.length_ms = len_ms;
                 track.clear();
+                // The grant just answered, and any still in flight, went out before this
+                // window existed: count them now (later than sent, so conservatively).
+                let length = effective_length(rule, &self.config);
+                for _ in 0..=self.in_flight {
+                    track.record(now, length);
+                }
             }
             if rule.length_ms == len_ms {
                 rule.server_quota = quota;
@@ -374,11 +422,12 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
 
     fn set_budget(&mut self, hash: u32, remaining: u32, seq: u32, until: Instant) {
         let now = self.last_now;
-        let issued_after = self.next_seq.wrapping_sub(seq).wrapping_sub(1);
-        let mut fresh = Budget {
+        // Grants the server may not have counted in `r`: all issued after `seq`, and those
+        // issued before it but still in flight (requests can overtake each other).
+        let issued_after = self.age(seq).saturating_add(self.in_flight_before(seq));
+        let fresh = Budget {
             name_hash: hash,
             remaining: remaining.saturating_sub(issued_after),
-            seq,
             until,
             probed: false,
         };
@@ -387,16 +436,12 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             .iter_mut()
             .find(|b| b.name_hash == hash && b.until > now)
         {
-            // Wrapping comparison: is `seq` older than the grant that set this budget?
-            let stale = (seq.wrapping_sub(b.seq) as i32) < 0;
-            // No more quota than before: the same server window, whose reset both responses
-            // bound from above (`t` is whole seconds), so the earlier bound is the sharper one.
-            if fresh.remaining <= b.remaining {
-                fresh.until = fresh.until.min(b.until);
-            }
-            if !stale {
-                *b = fresh;
-            }
+            // While a budget holds, responses only tighten it. Each bounds the quota left and
+            // the reset from above, but the server may have answered them in another order
+            // than they were granted in, so neither is known to be the newer: keep the minima.
+            // (`t` is whole seconds, so the minimum over responses also sharpens the reset.)
+            b.remaining = b.remaining.min(fresh.remaining);
+            b.until = b.until.min(fresh.until);
             return;
         }
         let slot = self.budgets.iter_mut().min_by_key(|b| {

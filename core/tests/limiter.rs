@@ -19,6 +19,13 @@ fn synthlink() -> SynthLink {
     )
 }
 
+/// The limiter after one plain response, so that it lets several requests be in flight.
+fn heard(mut l: SynthLink) -> SynthLink {
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(ms(0), g, &obs(200, &[]));
+    l
+}
+
 fn ms(n: u64) -> Instant {
     Instant::from_millis(n)
 }
@@ -81,8 +88,8 @@ fn a_refusal_consumes_nothing_in_any_window() {
         Config::DEFAULT,
     );
     let a = l.try_acquire(ms(0)).unwrap();
-    let b = l.try_acquire(ms(0)).unwrap();
     l.release(a);
+    let b = l.try_acquire(ms(0)).unwrap();
     l.release(b);
     let before = l.clone();
     let d = l.try_acquire(ms(1)).unwrap_err();
@@ -115,11 +122,10 @@ fn learns_windows_from_the_server_with_no_local_config() {
     assert_eq!(l.windows().0.rule().quota(), Some(2));
     assert_eq!(l.windows().0.rule().length(), Duration::from_secs(1));
     assert_eq!(l.windows().1.rule().quota(), Some(100));
+    // The request that taught the policy counts in it: one more fits in the second.
     let g = l.try_acquire(ms(20)).unwrap();
     l.release(g);
-    let g = l.try_acquire(ms(30)).unwrap();
-    l.release(g);
-    assert_eq!(l.try_acquire(ms(40)).unwrap_err().cause, Cause::Window(0));
+    assert_eq!(l.try_acquire(ms(30)).unwrap_err().cause, Cause::Window(0));
 }
 
 #[test]
@@ -151,7 +157,7 @@ fn server_can_only_tighten_local_limits() {
 
 #[test]
 fn remaining_caps_grants_until_reset_and_counts_in_flight() {
-    let mut l = synthlink();
+    let mut l = heard(synthlink());
     let first = l.try_acquire(ms(0)).unwrap();
     let second = l.try_acquire(ms(1)).unwrap(); // in flight when the first response arrives
     // The server answered `first` with 2 remaining: `second` already used one of them.
@@ -180,7 +186,7 @@ fn remaining_caps_grants_until_reset_and_counts_in_flight() {
 
 #[test]
 fn a_stale_response_does_not_reopen_a_budget() {
-    let mut l = synthlink();
+    let mut l = heard(synthlink());
     let older = l.try_acquire(ms(0)).unwrap();
     let newer = l.try_acquire(ms(1)).unwrap();
     l.observe(
@@ -225,9 +231,11 @@ fn a_hostile_policy_cannot_block_past_max_pause() {
         Duration::from_secs(86_400),
         "w capped at max_pause"
     );
-    let g = l.try_acquire(ms(1)).unwrap();
-    l.release(g);
-    assert!(l.next_allowed(ms(2)) <= ms(2 + 86_400_000 + 250));
+    assert!(
+        l.peek(ms(1)).is_err(),
+        "the first request used the quota of 1"
+    );
+    assert!(l.next_allowed(ms(2)) <= ms(86_400_000 + 250));
 }
 
 #[test]
@@ -742,4 +750,132 @@ proptest! {
         let slack = cycles * (latency + w1 * 1000 / 64 + 1_000) + long_cycles * (w2 / 64 + 1_000);
         prop_assert!(done - start <= ideal - start + slack, "{} vs ideal {} (slack {})", done - start, ideal - start, slack);
     }
+}
+
+#[test]
+fn a_response_that_overtook_an_earlier_request_does_not_overshoot() {
+    let mut l = heard(synthlink());
+    let early = l.try_acquire(ms(0)).unwrap();
+    let late = l.try_acquire(ms(1)).unwrap();
+    // `late` reached the server first: its r = 2 does not count `early`, still in flight.
+    l.observe(
+        ms(20),
+        late,
+        &obs(200, &[("RateLimit", r#""minute";r=2;t=30"#)]),
+    );
+    let g = l
+        .try_acquire(ms(30))
+        .expect("one of the two is really left");
+    l.release(g);
+    assert_eq!(
+        l.try_acquire(ms(31)).unwrap_err().cause,
+        Cause::ServerBudget
+    );
+    l.release(early);
+}
+
+/// `k` concurrent callers with per-request latencies (so requests overtake each other) against
+/// a fixed-window server; returns the refusals.
+fn run_concurrent(
+    policies: &[(u64, u64)],
+    k: usize,
+    n: u64,
+    lat: &[(u16, u16)],
+    start: u64,
+) -> u32 {
+    let mut server = FixedServer::new(policies);
+    let mut l: Limiter<(Window<Log<64>>, Window<Log<256>>), 4> = Limiter::new(
+        (Window::learned_exact(), Window::learned_exact()),
+        Config::DEFAULT,
+    );
+    // Pending events: (time, kind, grant index); kind 0 = arrive at server, 1 = response.
+    let mut events: Vec<(u64, u8, usize)> = Vec::new();
+    let mut grants: Vec<Option<headroom_core::limiter::Grant>> = Vec::new();
+    let mut answers: Vec<(u16, String, String)> = Vec::new();
+    let (mut now, mut sent, mut idle) = (start, 0u64, k);
+    let mut j = 0;
+    while sent < n || !events.is_empty() {
+        while idle > 0 && sent < n {
+            match l.try_acquire(ms(now)) {
+                Ok(g) => {
+                    let (a, b) = lat[j % lat.len()];
+                    j += 1;
+                    let i = grants.len();
+                    grants.push(Some(g));
+                    answers.push((0, String::new(), String::new()));
+                    events.push((now + u64::from(a), 0, i));
+                    events.push((now + u64::from(a) + u64::from(b), 1, i));
+                    idle -= 1;
+                    sent += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        let next_event = events.iter().map(|e| e.0).min();
+        let wake = if idle > 0 && sent < n {
+            Some(l.next_allowed(ms(now)).as_millis())
+        } else {
+            None
+        };
+        now = match (next_event, wake) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) => a,
+            (None, Some(b)) => b,
+            (None, None) => break,
+        }
+        .max(now);
+        events.sort();
+        while let Some(&(t, kind, i)) = events.first().filter(|e| e.0 <= now) {
+            events.remove(0);
+            if kind == 0 {
+                answers[i] = server.handle(t);
+            } else {
+                let (status, policy, state) = &answers[i];
+                let o = obs(
+                    *status,
+                    &[("RateLimit-Policy", policy), ("RateLimit", state)],
+                );
+                l.observe(ms(t), grants[i].take().unwrap(), &o);
+                idle += 1;
+            }
+        }
+    }
+    server.refused
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Concurrent callers whose requests overtake each other are never refused either.
+    #[test]
+    fn concurrent_callers_are_never_refused(q1 in 2u64..12, w1 in 2u64..20, k in 2usize..6,
+        lat in proptest::collection::vec((0u16..400, 0u16..400), 1..16), start in 0u64..100_000) {
+        let policies = [(q1, w1 * 1000), (q1 * 3, w1 * 5000)];
+        prop_assert_eq!(run_concurrent(&policies, k, q1 * 8, &lat, start), 0);
+    }
+}
+
+#[test]
+fn only_one_request_goes_until_the_first_response() {
+    let mut l: Limiter<Window<Log<8>>> = Limiter::new(Window::learned(), Config::DEFAULT);
+    let first = l.try_acquire(ms(0)).unwrap();
+    let d = l.try_acquire(ms(1)).unwrap_err();
+    assert_eq!(d.cause, Cause::Discovering);
+    assert!(d.until > ms(1) && d.within_max_wait);
+    l.observe(
+        ms(5),
+        first,
+        &obs(200, &[("RateLimit-Policy", r#""s";q=2;w=1"#)]),
+    );
+    let a = l
+        .try_acquire(ms(6))
+        .expect("limits known: concurrency allowed");
+    l.release(a);
+    let d = l.try_acquire(ms(7)).unwrap_err();
+    assert_eq!(
+        d.cause,
+        Cause::Window(0),
+        "the first request counts in the learned window"
+    );
+    assert_eq!(d.until, ms(5 + 1_000 + 15));
 }
