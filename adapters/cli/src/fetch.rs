@@ -1,0 +1,180 @@
+//! `headroom fetch`: many URLs through one shared limiter, N threads, results in input order.
+//! The demo runs its batch through this same code.
+
+use headroom_core::backoff::RetryPolicy;
+use headroom_core::limiter::Config;
+use headroom_core::time::Duration;
+use headroom_ureq::{Client, Clock, Error, Rate, SharedLimiter};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+/// How to fetch.
+#[derive(Clone, Debug)]
+pub struct FetchOptions {
+    /// Headers for every request.
+    pub headers: Vec<(String, String)>,
+    /// Local limits (the server's, when it declares them, are learned on top).
+    pub rates: Vec<Rate>,
+    /// Threads sharing the limiter.
+    pub concurrency: usize,
+    /// Retries per URL.
+    pub max_retries: u32,
+    /// Longest single wait, in seconds, before giving up instead.
+    pub max_wait_s: u64,
+    /// Per-attempt timeout.
+    pub timeout: std::time::Duration,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            headers: Vec::new(),
+            rates: Vec::new(),
+            concurrency: 1,
+            max_retries: RetryPolicy::DEFAULT.max_retries,
+            max_wait_s: RetryPolicy::DEFAULT.max_wait.as_secs_ceil(),
+            timeout: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// One URL's result: the JSON line printed.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Outcome {
+    /// The URL.
+    pub url: String,
+    /// The final status, `null` when none was received.
+    pub status: Option<u16>,
+    /// Requests sent for this URL.
+    pub attempts: u32,
+    /// The body: JSON when it parses, else a string; `null` when there was none.
+    pub body: serde_json::Value,
+    /// What went wrong, when the URL did not end in a response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    /// True for a 2xx.
+    pub fn ok(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+/// A client for `options`, on `clock`.
+pub fn client<C: Clock>(options: &FetchOptions, clock: C) -> Result<Client<C>, Error> {
+    let max_wait = Duration::from_secs(options.max_wait_s);
+    let config = Config {
+        max_wait_ms: u32::try_from(max_wait.as_millis()).unwrap_or(u32::MAX),
+        ..Config::DEFAULT
+    };
+    let limiter = SharedLimiter::with_clock(&options.rates, config, clock)?;
+    let retry = RetryPolicy {
+        max_retries: options.max_retries,
+        max_wait,
+        ..RetryPolicy::DEFAULT
+    };
+    let mut builder = Client::builder(limiter)
+        .retry(retry)
+        .timeout(options.timeout);
+    for (name, value) in &options.headers {
+        builder = builder.header(name, value);
+    }
+    Ok(builder.build())
+}
+
+/// Fetches `url` once through `client` (retries included).
+pub fn fetch_one<C: Clock>(client: &Client<C>, url: &str) -> Outcome {
+    let as_json = |body: &[u8]| {
+        serde_json::from_slice(body)
+            .unwrap_or_else(|_| serde_json::Value::from(String::from_utf8_lossy(body).into_owned()))
+    };
+    match client.get(url) {
+        Ok(r) => Outcome {
+            url: url.into(),
+            status: Some(r.status),
+            attempts: r.attempts,
+            body: as_json(&r.body),
+            error: None,
+        },
+        Err(Error::GaveUp { reason, response }) => Outcome {
+            url: url.into(),
+            status: Some(response.status),
+            attempts: response.attempts,
+            body: as_json(&response.body),
+            error: Some(
+                Error::GaveUp {
+                    reason,
+                    response: response.clone(),
+                }
+                .to_string(),
+            ),
+        },
+        Err(e) => {
+            let attempts = match &e {
+                Error::Transport { attempts, .. } => *attempts,
+                _ => 0,
+            };
+            Outcome {
+                url: url.into(),
+                status: None,
+                attempts,
+                body: serde_json::Value::Null,
+                error: Some(e.to_string()),
+            }
+        }
+    }
+}
+
+/// Fetches every URL with `concurrency` threads sharing `client`, calling `emit` for each
+/// outcome in input order as soon as it and all before it are done. Returns the outcomes.
+pub fn run<C: Clock>(
+    client: &Client<C>,
+    urls: &[String],
+    concurrency: usize,
+    mut emit: impl FnMut(usize, &Outcome),
+) -> Vec<Outcome> {
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Outcome)>();
+    let mut ready = BTreeMap::new();
+    let mut out = Vec::with_capacity(urls.len());
+    std::thread::scope(|s| {
+        for _ in 0..concurrency.clamp(1, urls.len().max(1)) {
+            let (tx, next) = (tx.clone(), &next);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(url) = urls.get(i) else { break };
+                    if tx.send((i, fetch_one(client, url))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (i, outcome) in rx {
+            ready.insert(i, outcome);
+            while let Some(o) = ready.remove(&out.len()) {
+                emit(out.len(), &o);
+                out.push(o);
+            }
+        }
+    });
+    out
+}
+
+/// The one-line summary printed on stderr.
+pub fn summary<C: Clock>(client: &Client<C>, elapsed: std::time::Duration) -> String {
+    let s = client.stats();
+    let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    format!(
+        "headroom: {} requests sent, {} 2xx, {} 429s, {} retries, {:.1} s elapsed",
+        get(&s.sent),
+        get(&s.ok),
+        get(&s.throttled),
+        get(&s.retries),
+        elapsed.as_secs_f64()
+    )
+}

@@ -1,0 +1,267 @@
+//! The `headroom` command.
+
+use clap::{Parser, Subcommand};
+use headroom_cli::{demo, fetch, inspect, serve};
+use headroom_ureq::{Rate, SystemClock};
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+/// Keep HTTP clients inside the rate limits of the APIs they call.
+#[derive(Parser)]
+#[command(name = "headroom", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read an HTTP response head on stdin; print what headroom reads from it as one JSON object.
+    Inspect {
+        /// The response's time when it has no Date header (Unix seconds; default: the clock).
+        #[arg(long, value_name = "UNIX_SECONDS")]
+        now: Option<u64>,
+    },
+    /// Fetch URLs (arguments, or one per line on stdin) within the server's limits; one JSON line each.
+    Fetch {
+        /// A header for every request, e.g. 'Authorization: Bearer KEY' (repeatable).
+        #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+        headers: Vec<String>,
+        /// A local limit, e.g. 60/1m, 1000/1d, 10/2s (repeatable; the server's are learned too).
+        #[arg(long = "rate", value_name = "Q/DURATION")]
+        rates: Vec<Rate>,
+        /// Threads sharing the limiter.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+        concurrency: u16,
+        /// Retries per URL after a 429 (or a 503 with Retry-After).
+        #[arg(long, default_value_t = 3)]
+        max_retries: u32,
+        /// The longest single wait accepted, in seconds; a longer one fails the URL instead.
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        max_wait: u64,
+        /// Timeout per attempt, in seconds.
+        #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+        timeout: u64,
+        /// URLs to fetch (default: read from stdin).
+        urls: Vec<String>,
+    },
+    /// Serve a local SynthLink-compatible API (fixed windows, shared per identity).
+    Serve {
+        /// Port on 127.0.0.1 (0: any free port; the bound port is printed on stdout's first line).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// A window NAME:Q:W (repeatable; default minute:60:60 and day:1000:86400).
+        #[arg(long = "policy", value_name = "NAME:Q:W")]
+        policies: Vec<serve::PolicySpec>,
+        /// An API key and its identity, KEY:IDENTITY (repeatable; default key-a and key-b of dev@example.com).
+        #[arg(long = "key", value_name = "KEY:IDENTITY")]
+        keys: Vec<String>,
+        /// Which rate-limit headers to send (none and malformed are for testing clients).
+        #[arg(long, value_enum, default_value_t = serve::HeaderMode::Full)]
+        headers: serve::HeaderMode,
+        /// Misbehave, for testing clients: close connections or stall.
+        #[arg(long, value_enum, default_value_t = serve::Fault::None)]
+        fault: serve::Fault,
+    },
+    /// Run serve and fetch in-process with scaled windows and compare with the ideal schedule.
+    Demo {
+        /// Requests in the batch.
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
+        /// Threads per client.
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        /// Clients, each with its own key of the one identity and its own limiter.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+        clients: u16,
+    },
+}
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    match run(Cli::parse().command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("headroom: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Inspect { now } => {
+            let mut input = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut input)
+                .map_err(|e| format!("reading stdin: {e}"))?;
+            let now = now.or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .ok()
+                    .map(|d| d.as_secs())
+            });
+            let report = inspect::inspect(&input, now)?;
+            println!(
+                "{}",
+                serde_json::to_string(&report).map_err(|e| e.to_string())?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Fetch {
+            headers,
+            rates,
+            concurrency,
+            max_retries,
+            max_wait,
+            timeout,
+            urls,
+        } => {
+            let headers = headers
+                .iter()
+                .map(|h| parse_header(h))
+                .collect::<Result<Vec<_>, _>>()?;
+            let urls = if urls.is_empty() { read_urls()? } else { urls };
+            let options = fetch::FetchOptions {
+                headers,
+                rates,
+                concurrency: usize::from(concurrency),
+                max_retries,
+                max_wait_s: max_wait,
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+            };
+            fetch_all(&options, &urls)
+        }
+        Command::Serve {
+            port,
+            policies,
+            keys,
+            headers,
+            fault,
+        } => {
+            let keys = if keys.is_empty() {
+                serve::default_keys()
+            } else {
+                keys.iter()
+                    .map(|k| parse_key(k))
+                    .collect::<Result<_, _>>()?
+            };
+            let policies = if policies.is_empty() {
+                serve::synthlink_policy()
+            } else {
+                policies
+            };
+            let options = serve::ServeOptions {
+                port,
+                policies,
+                keys,
+                headers,
+                fault,
+            };
+            let server = serve::spawn(options.clone(), SystemClock::new())
+                .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
+            println!("{}", server.port());
+            let _ = std::io::stdout().flush();
+            let policy: Vec<String> = options
+                .policies
+                .iter()
+                .map(|p| format!("{}:{}:{}", p.name, p.quota, p.window_s))
+                .collect();
+            let keys: Vec<String> = options
+                .keys
+                .iter()
+                .map(|(k, i)| format!("{k} ({i})"))
+                .collect();
+            eprintln!(
+                "headroom serve: {} policies {} keys {}",
+                server.base_url(),
+                policy.join(" "),
+                keys.join(", ")
+            );
+            loop {
+                std::thread::park();
+            }
+        }
+        Command::Demo {
+            requests,
+            concurrency,
+            clients,
+        } => {
+            let options = demo::DemoOptions {
+                requests: requests.max(1),
+                concurrency: concurrency.max(1),
+                clients: usize::from(clients),
+                ..demo::DemoOptions::default()
+            };
+            let report = demo::run(&options, &mut std::io::stdout()).map_err(|e| e.to_string())?;
+            Ok(if report.succeeded == report.requests {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+fn fetch_all(options: &fetch::FetchOptions, urls: &[String]) -> Result<ExitCode, String> {
+    let client = fetch::client(options, SystemClock::new()).map_err(|e| e.to_string())?;
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| indicatif::ProgressBar::new(urls.len() as u64));
+    let started = std::time::Instant::now();
+    let mut stdout = std::io::stdout().lock();
+    let outcomes = fetch::run(&client, urls, options.concurrency, |_, outcome| {
+        if let Ok(line) = serde_json::to_string(outcome) {
+            let _ = writeln!(stdout, "{line}");
+        }
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    eprintln!("{}", fetch::summary(&client, started.elapsed()));
+    Ok(if outcomes.iter().all(fetch::Outcome::ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn read_urls() -> Result<Vec<String>, String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| format!("reading URLs from stdin: {e}"))?;
+    let urls: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    if urls.is_empty() {
+        return Err("no URLs given (as arguments or one per line on stdin)".into());
+    }
+    Ok(urls)
+}
+
+fn parse_header(h: &str) -> Result<(String, String), String> {
+    let (name, value) = h
+        .split_once(':')
+        .ok_or_else(|| format!("invalid header {h:?} (expected 'Name: value')"))?;
+    let name = name.trim();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(format!("invalid header name in {h:?}"));
+    }
+    Ok((name.to_string(), value.trim().to_string()))
+}
+
+fn parse_key(k: &str) -> Result<(String, String), String> {
+    match k.split_once(':') {
+        Some((key, id)) if !key.is_empty() && !id.is_empty() => {
+            Ok((key.to_string(), id.to_string()))
+        }
+        _ => Err(format!("invalid key {k:?} (expected KEY:IDENTITY)")),
+    }
+}

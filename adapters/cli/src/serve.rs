@@ -1,0 +1,510 @@
+//! `headroom serve`: a local SynthLink-compatible API, written from the seed document.
+//!
+//! - Fixed windows aligned to the clock (a window of 86,400 s resets at midnight UTC), counted
+//!   per identity: every key of one identity draws from the same pool.
+//! - `Authorization: Bearer KEY`; an unknown or missing key → 401 (not counted).
+//! - Every counted response carries the document's headers:
+//!   `RateLimit-Policy: "minute";q=60;w=60, "day";q=1000;w=86400` and
+//!   `RateLimit: "minute";r=42;t=12, "day";r=913;t=43120` (`t` rounded up to whole seconds).
+//! - Over quota → 429 with `Retry-After: N` and `{"error": "Too Many Requests", "retry_after": N}`
+//!   (the refused request is not counted). `limit` above 100 (or not a positive number) → 400.
+//! - Test knobs: [`HeaderMode`] (none, malformed) and [`Fault`] (close, stall).
+
+use headroom_ureq::Clock;
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One window of the server's policy: `NAME:Q:W`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicySpec {
+    /// Its name in the headers.
+    pub name: String,
+    /// Requests per window.
+    pub quota: u64,
+    /// Window length in seconds.
+    pub window_s: u64,
+}
+
+impl FromStr for PolicySpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("invalid policy {s:?} (expected NAME:Q:W, e.g. minute:60:60)");
+        let mut parts = s.split(':');
+        let (Some(name), Some(q), Some(w), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        let quota = q.parse().map_err(|_| bad())?;
+        let window_s: u64 = w.parse().map_err(|_| bad())?;
+        if !token || window_s == 0 || window_s > 366 * 86_400 {
+            return Err(bad());
+        }
+        Ok(PolicySpec {
+            name: name.to_string(),
+            quota,
+            window_s,
+        })
+    }
+}
+
+/// The seed's policy: 60 per minute and 1,000 per day.
+pub fn synthlink_policy() -> Vec<PolicySpec> {
+    vec![
+        PolicySpec {
+            name: "minute".into(),
+            quota: 60,
+            window_s: 60,
+        },
+        PolicySpec {
+            name: "day".into(),
+            quota: 1000,
+            window_s: 86_400,
+        },
+    ]
+}
+
+/// Which rate-limit headers the server sends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum HeaderMode {
+    /// The document's headers.
+    #[default]
+    Full,
+    /// None at all, and no `retry_after` in the 429 body: clients must back off blind.
+    None,
+    /// Malformed values for every rate-limit field.
+    Malformed,
+}
+
+/// A misbehaviour to test clients against.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fault {
+    /// Answer normally.
+    #[default]
+    None,
+    /// Read the request, then close the connection without answering.
+    Close,
+    /// Read the request, then never answer (until the client hangs up).
+    Stall,
+}
+
+/// What to serve.
+#[derive(Clone, Debug)]
+pub struct ServeOptions {
+    /// Port on 127.0.0.1 (0: any free port).
+    pub port: u16,
+    /// The windows.
+    pub policies: Vec<PolicySpec>,
+    /// `(key, identity)` pairs.
+    pub keys: Vec<(String, String)>,
+    /// Headers sent.
+    pub headers: HeaderMode,
+    /// Misbehaviour.
+    pub fault: Fault,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            port: 0,
+            policies: synthlink_policy(),
+            keys: default_keys(),
+            headers: HeaderMode::Full,
+            fault: Fault::None,
+        }
+    }
+}
+
+/// Two keys of one identity, used when no `--key` is given.
+pub fn default_keys() -> Vec<(String, String)> {
+    vec![
+        ("key-a".into(), "dev@example.com".into()),
+        ("key-b".into(), "dev@example.com".into()),
+    ]
+}
+
+/// Counters, for tests and the demo's summary.
+#[derive(Debug, Default)]
+pub struct ServerStats {
+    /// Requests answered 2xx.
+    pub ok: AtomicU64,
+    /// Requests refused with 429.
+    pub throttled: AtomicU64,
+    /// Requests answered with another status.
+    pub other: AtomicU64,
+}
+
+/// The fixed windows of every identity.
+#[derive(Debug)]
+pub struct Quotas {
+    policies: Vec<PolicySpec>,
+    /// identity → per policy (window index, count).
+    counts: Mutex<HashMap<String, Vec<(u64, u64)>>>,
+}
+
+/// The outcome of counting one request.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// False when a window was full (the request was not counted).
+    pub allowed: bool,
+    /// `(remaining, reset_s)` per policy, after counting.
+    pub state: Vec<(u64, u64)>,
+    /// Seconds until the fullest window resets, when refused.
+    pub retry_after_s: u64,
+}
+
+impl Quotas {
+    /// Empty windows for `policies`.
+    pub fn new(policies: Vec<PolicySpec>) -> Self {
+        Quotas {
+            policies,
+            counts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The policies.
+    pub fn policies(&self) -> &[PolicySpec] {
+        &self.policies
+    }
+
+    /// Counts a request by `identity` at Unix time `now_ms`, unless a window is full.
+    pub fn take(&self, identity: &str, now_ms: u64) -> Verdict {
+        let mut all = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let counts = all
+            .entry(identity.to_string())
+            .or_insert_with(|| vec![(0, 0); self.policies.len()]);
+        take(&self.policies, counts, now_ms)
+    }
+
+    /// When the `n`-th request would be accepted, sending as soon as every window allows, from
+    /// `start_ms` with empty windows: the ideal schedule no client can beat.
+    pub fn ideal_finish_ms(policies: &[PolicySpec], start_ms: u64, n: u64) -> u64 {
+        let mut counts = vec![(0, 0); policies.len()];
+        let (mut t, mut done) = (start_ms, 0);
+        if policies.iter().any(|p| p.quota == 0) || n == 0 {
+            return start_ms;
+        }
+        loop {
+            if take(policies, &mut counts, t).allowed {
+                done += 1;
+                if done == n {
+                    return t;
+                }
+            } else {
+                t = policies
+                    .iter()
+                    .map(|p| (t / (p.window_s * 1000) + 1) * p.window_s * 1000)
+                    .min()
+                    .unwrap_or(t + 1);
+            }
+        }
+    }
+}
+
+fn take(policies: &[PolicySpec], counts: &mut [(u64, u64)], now_ms: u64) -> Verdict {
+    for (p, c) in policies.iter().zip(counts.iter_mut()) {
+        let index = now_ms / (p.window_s * 1000);
+        if c.0 != index {
+            *c = (index, 0);
+        }
+    }
+    let full: Vec<bool> = policies
+        .iter()
+        .zip(counts.iter())
+        .map(|(p, c)| c.1 >= p.quota)
+        .collect();
+    let allowed = !full.contains(&true);
+    if allowed {
+        counts.iter_mut().for_each(|c| c.1 += 1);
+    }
+    let state: Vec<(u64, u64)> = policies
+        .iter()
+        .zip(counts.iter())
+        .map(|(p, c)| {
+            let end = (c.0 + 1) * p.window_s * 1000;
+            (p.quota.saturating_sub(c.1), (end - now_ms).div_ceil(1000))
+        })
+        .collect();
+    let retry_after_s = state
+        .iter()
+        .zip(&full)
+        .filter(|(_, f)| **f)
+        .map(|(s, _)| s.1)
+        .max()
+        .unwrap_or(0);
+    Verdict {
+        allowed,
+        state,
+        retry_after_s,
+    }
+}
+
+/// A running server. It stops accepting when dropped.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    /// Counters.
+    pub stats: Arc<ServerStats>,
+}
+
+impl Server {
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr); // wake the accept loop
+    }
+}
+
+struct Shared<C> {
+    options: ServeOptions,
+    quotas: Quotas,
+    clock: C,
+    stats: Arc<ServerStats>,
+}
+
+/// Binds and serves on background threads, one per connection.
+pub fn spawn<C: Clock>(options: ServeOptions, clock: C) -> io::Result<Server> {
+    let listener = TcpListener::bind(("127.0.0.1", options.port))?;
+    let addr = listener.local_addr()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let stats = Arc::new(ServerStats::default());
+    let shared = Arc::new(Shared {
+        quotas: Quotas::new(options.policies.clone()),
+        options,
+        clock,
+        stats: stats.clone(),
+    });
+    let stopping = stop.clone();
+    std::thread::Builder::new()
+        .name("headroom-serve".into())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let shared = shared.clone();
+                let _ = std::thread::Builder::new().spawn(move || {
+                    if let Err(e) = connection(stream, &shared) {
+                        log::debug!("serve: connection ended: {e}");
+                    }
+                });
+            }
+        })?;
+    Ok(Server { addr, stop, stats })
+}
+
+const MAX_HEAD: usize = 16 * 1024;
+const MAX_BODY: u64 = 1 << 20;
+
+/// Serves requests on one keep-alive connection. The whole head is read before answering.
+fn connection<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut out = stream;
+    loop {
+        let mut head = Vec::new();
+        loop {
+            let line_start = head.len();
+            let room = (MAX_HEAD + 1 - head.len()) as u64;
+            if reader.by_ref().take(room).read_until(b'\n', &mut head)? == 0 {
+                return Ok(()); // the client closed the connection
+            }
+            if head.len() > MAX_HEAD {
+                let body = b"{\"error\": \"Request Header Fields Too Large\"}";
+                return write_response(&mut out, 431, &[], body, true);
+            }
+            if matches!(&head[line_start..], b"\r\n" | b"\n") {
+                if line_start == 0 {
+                    head.clear(); // stray blank lines between requests
+                    continue;
+                }
+                break;
+            }
+        }
+        let mut fields = [httparse::EMPTY_HEADER; 64];
+        let mut req = httparse::Request::new(&mut fields);
+        if req.parse(&head).map(|s| s.is_partial()).unwrap_or(true) {
+            return write_response(&mut out, 400, &[], b"{\"error\": \"Bad Request\"}", true);
+        }
+        let header = |name: &str| {
+            req.headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .map(|h| String::from_utf8_lossy(h.value).into_owned())
+        };
+        let length: u64 = header("content-length")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        if length > MAX_BODY || header("transfer-encoding").is_some() {
+            return write_response(
+                &mut out,
+                413,
+                &[],
+                b"{\"error\": \"Payload Too Large\"}",
+                true,
+            );
+        }
+        io::copy(&mut reader.by_ref().take(length), &mut io::sink())?;
+        let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"))
+            || req.version == Some(0);
+        match shared.options.fault {
+            Fault::Close => return Ok(()),
+            Fault::Stall => return io::copy(&mut reader, &mut io::sink()).map(|_| ()),
+            Fault::None => {}
+        }
+        let target = req.path.unwrap_or("/").to_string();
+        let (status, headers, body) = answer(shared, &target, header("authorization").as_deref());
+        let counter = match status {
+            200..=299 => &shared.stats.ok,
+            429 => &shared.stats.throttled,
+            _ => &shared.stats.other,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        write_response(&mut out, status, &headers, body.as_bytes(), close)?;
+        if close {
+            return Ok(());
+        }
+    }
+}
+
+type Answer = (u16, Vec<(&'static str, String)>, String);
+
+fn answer<C: Clock>(shared: &Shared<C>, target: &str, authorization: Option<&str>) -> Answer {
+    let key = authorization
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .map(str::trim);
+    let identity = key
+        .and_then(|k| shared.options.keys.iter().find(|(key, _)| key == k))
+        .map(|(_, id)| id);
+    let Some(identity) = identity else {
+        return (
+            401,
+            vec![],
+            r#"{"error": "Unauthorized", "message": "unknown or missing API key"}"#.into(),
+        );
+    };
+    let now_ms = shared.clock.unix_ms().unwrap_or(0);
+    let verdict = shared.quotas.take(identity, now_ms);
+    let mut headers = vec![("Date", date(now_ms))];
+    headers.extend(rate_limit_headers(&shared.options, &verdict));
+    if !verdict.allowed {
+        let body = match shared.options.headers {
+            HeaderMode::None => r#"{"error": "Too Many Requests"}"#.to_string(),
+            _ => format!(
+                r#"{{"error": "Too Many Requests", "retry_after": {}}}"#,
+                verdict.retry_after_s
+            ),
+        };
+        return (429, headers, body);
+    }
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let limit = query.split('&').find_map(|kv| kv.strip_prefix("limit="));
+    let limit = match limit.map(str::parse::<u64>) {
+        None => 10,
+        Some(Ok(n @ 1..=100)) => n,
+        Some(_) => {
+            let body = r#"{"error": "Bad Request", "message": "limit must be a whole number from 1 to 100"}"#;
+            return (400, headers, body.into());
+        }
+    };
+    let data: Vec<String> = (1..=limit).map(|i| format!("{{\"id\": {i}}}")).collect();
+    let body = format!(
+        r#"{{"path": {}, "limit": {limit}, "data": [{}]}}"#,
+        serde_json::Value::from(path),
+        data.join(", ")
+    );
+    (200, headers, body)
+}
+
+fn rate_limit_headers(options: &ServeOptions, verdict: &Verdict) -> Vec<(&'static str, String)> {
+    match options.headers {
+        HeaderMode::None => vec![],
+        HeaderMode::Malformed => {
+            let mut h = vec![
+                (
+                    "RateLimit-Policy",
+                    "\"minute\";q=sixty;w=60, day;;q".to_string(),
+                ),
+                ("RateLimit", "minute r=;t=?".to_string()),
+            ];
+            if !verdict.allowed {
+                h.push(("Retry-After", "soon".to_string()));
+            }
+            h
+        }
+        HeaderMode::Full => {
+            let policies = &options.policies;
+            let policy = policies
+                .iter()
+                .map(|p| format!("\"{}\";q={};w={}", p.name, p.quota, p.window_s));
+            let state = policies
+                .iter()
+                .zip(&verdict.state)
+                .map(|(p, (r, t))| format!("\"{}\";r={r};t={t}", p.name));
+            let mut h = vec![
+                ("RateLimit-Policy", policy.collect::<Vec<_>>().join(", ")),
+                ("RateLimit", state.collect::<Vec<_>>().join(", ")),
+            ];
+            if !verdict.allowed {
+                h.push(("Retry-After", verdict.retry_after_s.to_string()));
+            }
+            h
+        }
+    }
+}
+
+fn date(unix_ms: u64) -> String {
+    httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_millis(unix_ms))
+}
+
+fn write_response(
+    out: &mut TcpStream,
+    status: u16,
+    headers: &[(&str, String)],
+    body: &[u8],
+    close: bool,
+) -> io::Result<()> {
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        413 => "Payload Too Large",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        _ => "Error",
+    };
+    let mut head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if close {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    out.write_all(body)?;
+    out.flush()
+}

@@ -1,0 +1,85 @@
+//! What can go wrong, as one enum: each variant says what happened and keeps what was known.
+
+use crate::client::Response;
+use headroom_core::backoff::GiveUp;
+use headroom_core::limiter::Cause;
+use headroom_core::time::Duration;
+use std::fmt;
+
+/// An error from this crate.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request could not be sent or its response not read (DNS, connect, timeout, reset,
+    /// a body over the size limit, a bad URL).
+    Transport {
+        /// Attempts made, this one included.
+        attempts: u32,
+        /// ureq's error.
+        source: ureq::Error,
+    },
+    /// The server kept refusing and the retry policy gave up; the last response is kept.
+    GaveUp {
+        /// Why retrying stopped.
+        reason: GiveUp,
+        /// The last response (a 429 or 503, usually).
+        response: Box<Response>,
+    },
+    /// The limiter would have to wait longer than `max_wait` before sending.
+    WouldWait {
+        /// How long.
+        wait: Duration,
+        /// What holds it back.
+        cause: Cause,
+    },
+    /// A `Q/DURATION` rate, or a set of rates, that cannot be used.
+    InvalidRate(String),
+    /// A method, header or URL that cannot form a request.
+    InvalidRequest(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Transport { attempts, source } => {
+                write!(f, "transport error after {attempts} attempt(s): {source}")
+            }
+            Error::GaveUp { reason, response } => {
+                let why = match reason {
+                    GiveUp::RetriesExhausted { attempts } => {
+                        format!("gave up after {attempts} attempts")
+                    }
+                    GiveUp::ServerAsks { secs } => {
+                        format!("server asks to wait {secs} s, over the maximum wait")
+                    }
+                    GiveUp::NotIdempotent => {
+                        "not retried: the method is not idempotent".to_string()
+                    }
+                };
+                write!(f, "HTTP {}: {why}", response.status)
+            }
+            Error::WouldWait { wait, cause } => write!(
+                f,
+                "rate limited: the next request is allowed in {} s ({}), over the maximum wait",
+                wait.as_secs_ceil(),
+                match cause {
+                    Cause::Window(i) => format!("window {i} full"),
+                    Cause::ServerBudget => "server quota spent".to_string(),
+                    Cause::Paused => "server asked to wait".to_string(),
+                    Cause::Discovering => "first request in flight".to_string(),
+                }
+            ),
+            Error::InvalidRate(why) => write!(f, "invalid rate {why}"),
+            Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}

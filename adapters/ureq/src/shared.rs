@@ -1,0 +1,354 @@
+//! One limiter per identity, shared by every thread and agent that calls on its behalf.
+//!
+//! ```
+//! use headroom_ureq::{Rate, SharedLimiter};
+//! let limiter = SharedLimiter::new(&["60/1m".parse()?, "1000/1d".parse()?])?;
+//! let worker = limiter.clone(); // same state: hand one to each thread
+//! let ticket = worker.acquire()?;  // returns at once: the windows are empty
+//! worker.release(ticket);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::Error;
+use headroom_core::limiter::{Config, Denied, Grant, Limiter};
+use headroom_core::observation::Observation;
+use headroom_core::time::Duration;
+use headroom_core::window::{Buckets, Log, Track, Window};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// Slots for up to four windows, configured or learned from the server: two exact logs of up to
+/// 4,096 grants each (for the shorter windows) and two 4,096-bucket counters, which release
+/// quota at most 1/4,095 of their window late. 48 KiB in all.
+pub type StdWindows = (
+    Window<Log<LOG_CAP>>,
+    Window<Log<LOG_CAP>>,
+    Window<Buckets<4096>>,
+    Window<Buckets<4096>>,
+);
+
+/// The largest quota an exact window slot counts one by one.
+pub const LOG_CAP: usize = 4096;
+
+/// A local limit: `quota` requests per `per`. Parses from `Q/DURATION`, e.g. `60/1m`,
+/// `1000/1d`, `10/2s`, `5/500ms`, `100/1h` (a bare number of seconds works too: `10/30`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    /// Requests per window.
+    pub quota: u32,
+    /// Window length.
+    pub per: Duration,
+}
+
+impl FromStr for Rate {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let bad = |why: &str| {
+            Error::InvalidRate(format!("{s:?}: {why} (expected Q/DURATION, e.g. 60/1m)"))
+        };
+        let (q, d) = s.trim().split_once('/').ok_or_else(|| bad("no '/'"))?;
+        let quota: u32 = q
+            .trim()
+            .parse()
+            .map_err(|_| bad("quota is not a whole number"))?;
+        let d = d.trim();
+        let split = d.find(|c: char| !c.is_ascii_digit()).unwrap_or(d.len());
+        let (n, unit) = d.split_at(split);
+        let n: u64 = if n.is_empty() && !unit.is_empty() {
+            1
+        } else {
+            n.parse().map_err(|_| bad("duration is not a number"))?
+        };
+        let unit_ms: u64 = match unit {
+            "ms" => 1,
+            "" | "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            "d" => 86_400_000,
+            _ => return Err(bad("unit must be ms, s, m, h or d")),
+        };
+        let ms = n
+            .checked_mul(unit_ms)
+            .filter(|&ms| ms > 0 && ms <= u64::from(u32::MAX));
+        let per = Duration::from_millis(
+            ms.ok_or_else(|| bad("duration must be above 0 and at most 49 days"))?,
+        );
+        if quota == 0 {
+            return Err(bad("quota must be at least 1"));
+        }
+        Ok(Rate { quota, per })
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}ms", self.quota, self.per.as_millis())
+    }
+}
+
+/// Builds the window slots: configured rates first (shortest windows into the exact logs while
+/// their quotas fit), the rest left for the server's policies.
+pub fn std_windows(rates: &[Rate]) -> Result<StdWindows, Error> {
+    if rates.len() > 4 {
+        return Err(Error::InvalidRate(format!(
+            "{} rates given; at most 4 are supported",
+            rates.len()
+        )));
+    }
+    let mut sorted = rates.to_vec();
+    sorted.sort_by_key(|r| r.per);
+    let (mut logs, mut buckets) = (Vec::new(), Vec::new());
+    for r in sorted {
+        if r.quota as usize <= LOG_CAP && logs.len() < 2 {
+            logs.push(r);
+        } else if buckets.len() < 2 {
+            buckets.push(r);
+        } else {
+            logs.push(r); // a third small rate: an exact log slot is the only one left
+        }
+    }
+    fn slot<T: Track + Default>(r: Option<&Rate>) -> Window<T> {
+        r.map_or_else(Window::learned, |r| Window::configured(r.quota, r.per))
+    }
+    Ok((
+        slot(logs.first()),
+        slot(logs.get(1)),
+        slot(buckets.first()),
+        slot(buckets.get(1)),
+    ))
+}
+
+/// Permission to send one request, from [`SharedLimiter::acquire`]. Give it back with
+/// [`SharedLimiter::observe`] or [`SharedLimiter::release`].
+#[must_use = "return the ticket with observe() or release()"]
+#[derive(Debug)]
+pub struct Ticket(Grant);
+
+struct Inner<C> {
+    limiter: Mutex<Limiter<StdWindows, 4>>,
+    changed: Condvar,
+    clock: C,
+}
+
+/// The limiter for one identity, cheap to clone, safe to share between threads: every clone
+/// draws from the same windows and budgets, so racing threads never overshoot.
+pub struct SharedLimiter<C: Clock = SystemClock> {
+    inner: Arc<Inner<C>>,
+}
+
+impl<C: Clock> Clone for SharedLimiter<C> {
+    fn clone(&self) -> Self {
+        SharedLimiter {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<C: Clock> fmt::Debug for SharedLimiter<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedLimiter")
+            .field("in_flight", &self.lock().in_flight())
+            .finish()
+    }
+}
+
+impl SharedLimiter<SystemClock> {
+    /// A limiter with local `rates` (may be empty: then it follows the server) and the default
+    /// [`Config`], on the system clock.
+    pub fn new(rates: &[Rate]) -> Result<Self, Error> {
+        Self::with_clock(rates, Config::DEFAULT, SystemClock::new())
+    }
+}
+
+impl<C: Clock> SharedLimiter<C> {
+    /// A limiter with local `rates`, `config`, and `clock`.
+    pub fn with_clock(rates: &[Rate], config: Config, clock: C) -> Result<Self, Error> {
+        let limiter = Limiter::new(std_windows(rates)?, config);
+        Ok(SharedLimiter {
+            inner: Arc::new(Inner {
+                limiter: Mutex::new(limiter),
+                changed: Condvar::new(),
+                clock,
+            }),
+        })
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &C {
+        &self.inner.clock
+    }
+
+    /// A copy of the core limiter's state (windows, rules learned, in flight).
+    pub fn snapshot(&self) -> Limiter<StdWindows, 4> {
+        self.lock().clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Limiter<StdWindows, 4>> {
+        // A panic elsewhere while holding the lock cannot leave the limiter inconsistent: every
+        // core call is all-or-nothing. Keep going with its state.
+        self.inner.limiter.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes a ticket now, or says how long until one is available.
+    pub fn try_acquire(&self) -> Result<Ticket, Denied> {
+        let now = self.inner.clock.now();
+        self.lock().try_acquire(now).map(Ticket)
+    }
+
+    /// Blocks until the limiter grants a request. Fails with [`Error::WouldWait`] instead of
+    /// waiting longer than [`Config::max_wait_ms`]. Woken early when a response frees quota.
+    pub fn acquire(&self) -> Result<Ticket, Error> {
+        let mut guard = self.lock();
+        loop {
+            let now = self.inner.clock.now();
+            match guard.try_acquire(now) {
+                Ok(grant) => return Ok(Ticket(grant)),
+                Err(denied) if !denied.within_max_wait => {
+                    return Err(Error::WouldWait {
+                        wait: denied.until.saturating_duration_since(now),
+                        cause: denied.cause,
+                    });
+                }
+                Err(denied) => {
+                    let wait = denied.until.saturating_duration_since(now);
+                    log::debug!(
+                        "headroom: waiting {} ms ({:?})",
+                        wait.as_millis(),
+                        denied.cause
+                    );
+                    guard = self.inner.clock.wait(&self.inner.changed, guard, wait);
+                }
+            }
+        }
+    }
+
+    /// Feeds the response to the request `ticket` allowed, and wakes waiting threads.
+    pub fn observe<const P: usize>(&self, ticket: Ticket, obs: &Observation<P>) {
+        let now = self.inner.clock.now();
+        self.lock().observe(now, ticket.0, obs);
+        self.inner.changed.notify_all();
+    }
+
+    /// The request got no response; it stays counted in the windows.
+    pub fn release(&self, ticket: Ticket) {
+        self.lock().release(ticket.0);
+        self.inner.changed.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[test]
+    fn rates_parse_every_unit_and_reject_nonsense() {
+        let r = |s: &str| s.parse::<Rate>();
+        assert_eq!(
+            r("60/1m").unwrap(),
+            Rate {
+                quota: 60,
+                per: Duration::from_secs(60)
+            }
+        );
+        assert_eq!(r("1000/1d").unwrap().per, Duration::from_secs(86_400));
+        assert_eq!(r("10/2s").unwrap().per, Duration::from_secs(2));
+        assert_eq!(r("5/500ms").unwrap().per, Duration::from_millis(500));
+        assert_eq!(
+            r(" 7 / h ").unwrap(),
+            Rate {
+                quota: 7,
+                per: Duration::from_secs(3600)
+            }
+        );
+        assert_eq!(r("10/30").unwrap().per, Duration::from_secs(30));
+        for bad in [
+            "",
+            "60",
+            "x/1m",
+            "60/1y",
+            "0/1m",
+            "60/0s",
+            "-1/1m",
+            "60/99999999999d",
+        ] {
+            let err = r(bad).unwrap_err().to_string();
+            assert!(err.contains("Q/DURATION"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn rates_take_exact_slots_first_and_at_most_four() {
+        let rates: Vec<Rate> = ["1000/1d", "60/1m", "100000/1h"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let w = std_windows(&rates).unwrap();
+        assert_eq!(w.0.rule().quota(), Some(60));
+        assert_eq!(w.1.rule().quota(), Some(1000), "1000 fits an exact log");
+        assert_eq!(
+            w.2.rule().quota(),
+            Some(100_000),
+            "too many for a log: buckets"
+        );
+        assert!(w.3.rule().is_unset(), "left for the server");
+        let five = vec![rates[0]; 5];
+        assert!(std_windows(&five).is_err());
+    }
+
+    #[test]
+    fn threads_racing_never_overshoot() {
+        let limiter = SharedLimiter::with_clock(
+            &["50/1h".parse().unwrap()],
+            Config::DEFAULT,
+            ManualClock::new(0),
+        )
+        .unwrap();
+        let granted = std::sync::atomic::AtomicU32::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..20 {
+                        if let Ok(t) = limiter.try_acquire() {
+                            granted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            limiter.release(t);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(granted.into_inner(), 50);
+    }
+
+    #[test]
+    fn a_wait_beyond_max_wait_is_an_error_not_a_sleep() {
+        let clock = ManualClock::new(0);
+        let limiter =
+            SharedLimiter::with_clock(&["1/1h".parse().unwrap()], Config::DEFAULT, clock.clone())
+                .unwrap();
+        let t = limiter.acquire().unwrap();
+        limiter.release(t);
+        match limiter.acquire() {
+            Err(Error::WouldWait { wait, .. }) => assert!(wait > Duration::from_secs(3000)),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(clock.now().as_millis(), 0, "did not sleep");
+    }
+
+    #[test]
+    fn acquire_waits_in_the_clock_until_the_window_frees() {
+        let clock = ManualClock::new(0);
+        let limiter =
+            SharedLimiter::with_clock(&["2/10s".parse().unwrap()], Config::DEFAULT, clock.clone())
+                .unwrap();
+        for _ in 0..3 {
+            let t = limiter.acquire().unwrap();
+            limiter.release(t);
+        }
+        // The third waited one window plus the guard (≤ 1/64 of it).
+        assert_eq!(clock.now().as_millis(), 10_000 + 156);
+    }
+}
