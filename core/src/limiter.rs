@@ -26,10 +26,10 @@
 //! - `RateLimit-Policy` `q`/`w` define a learned window or tighten a configured one of the same
 //!   length (matched by name once seen); a configured quota is never loosened by the server.
 //! - `RateLimit` `r`/`t` set a *budget*: at most `r` more grants until `t` (+ `reset_guard`,
-//!   at most 1/64 of the policy's window). Grants issued after the request that carried `r` are
-//!   subtracted from it, and so are earlier grants still in flight (requests overtake each
-//!   other), so concurrent callers do not overshoot. While a budget holds, further responses
-//!   only tighten it: the server may answer in another order than requests were granted.
+//!   at most 1/64 of the policy's window). Requests still in flight when a response arrives
+//!   may not be counted in its `r` yet (requests overtake each other), so they are subtracted
+//!   from it; and while a budget holds, further responses only tighten it (the smallest
+//!   remaining, the earliest reset). So concurrent callers do not overshoot.
 //! - While a budget is fresh it replaces the local count of the *learned* window it belongs to:
 //!   the server knows its own window, fixed or sliding, better than a local estimate. When the
 //!   budget runs out at its reset, one request (a *probe*) may go before the local window frees;
@@ -90,7 +90,7 @@ impl Default for Config {
 #[derive(Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Grant {
-    seq: u32,
+    _private: (),
 }
 
 /// What held a request back.
@@ -146,12 +146,9 @@ pub struct Limiter<W, const B: usize = 2> {
     budgets: [Budget; B],
     paused_until: Instant,
     last_now: Instant,
-    next_seq: u32,
     in_flight: u16,
     /// A response has been observed (the server's limits, if it declares any, are known).
     heard: bool,
-    /// Bit `i` set: the grant issued `i + 1` grants ago is still in flight (the last 64).
-    outstanding: u64,
     config: Config,
 }
 
@@ -163,10 +160,8 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             budgets: [Budget::EMPTY; B],
             paused_until: Instant::ZERO,
             last_now: Instant::ZERO,
-            next_seq: 0,
             in_flight: 0,
             heard: false,
-            outstanding: 0,
             config,
         }
     }
@@ -227,24 +222,21 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
                 b.probed = true;
             }
         }
-        let seq = self.next_seq;
-        self.next_seq = self.next_seq.wrapping_add(1);
         self.in_flight = self.in_flight.saturating_add(1);
-        self.outstanding = (self.outstanding << 1) | 1;
-        Ok(Grant { seq })
+        Ok(Grant { _private: () })
     }
 
     /// The request got no response (connection error, timeout). It stays counted in the windows,
     /// since it may have reached the server; it is no longer in flight.
     pub fn release(&mut self, grant: Grant) {
-        self.landed(&grant);
+        self.landed(grant);
     }
 
     /// Feeds the response to the request `grant` allowed: learns policies, sets budgets, pauses.
     pub fn observe<const P: usize>(&mut self, now: Instant, grant: Grant, obs: &Observation<P>) {
         let now = now.max(self.last_now);
         self.last_now = now;
-        self.landed(&grant);
+        self.landed(grant);
         self.heard = true;
         let max_pause = Duration::from_millis(u64::from(self.config.max_pause_ms));
         for p in obs
@@ -260,7 +252,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             if let (Some(r), Some(t)) = (p.remaining, reset) {
                 let hold = Duration::from_secs(t).min(max_pause);
                 let until = now + hold + self.reset_guard(hash, p.window_s);
-                self.set_budget(hash, sat_u32(r), grant.seq, until);
+                self.set_budget(hash, sat_u32(r), until);
             }
         }
         let pause = match (obs.status, obs.retry_after_s) {
@@ -276,32 +268,9 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
     }
 
     /// `grant` is no longer in flight.
-    fn landed(&mut self, grant: &Grant) {
+    fn landed(&mut self, grant: Grant) {
+        let Grant { .. } = grant;
         self.in_flight = self.in_flight.saturating_sub(1);
-        let age = self.age(grant.seq);
-        if age < 64 {
-            self.outstanding &= !(1u64 << age);
-        }
-    }
-
-    /// Grants issued after `seq`.
-    fn age(&self, seq: u32) -> u32 {
-        self.next_seq.wrapping_sub(seq).wrapping_sub(1)
-    }
-
-    /// Grants issued before `seq` and still in flight: they may reach the server after the
-    /// request `seq` did, so its `r` may not count them yet. Those older than the 64 tracked
-    /// are all assumed to be.
-    fn in_flight_before(&self, seq: u32) -> u32 {
-        let tracked = self.outstanding.count_ones();
-        let untracked = u32::from(self.in_flight).saturating_sub(tracked);
-        let age = self.age(seq);
-        let older = if age >= 63 {
-            0
-        } else {
-            (self.outstanding >> (age + 1)).count_ones()
-        };
-        older + untracked
     }
 
     fn earliest(&self, now: Instant) -> (Instant, Cause) {
@@ -312,10 +281,11 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             }
         };
         consider(self.paused_until, Cause::Paused);
+        // Waits that end with a response, not at a known instant: re-check shortly (adapters
+        // also wake waiters on every response).
+        let recheck = now + Duration::from_millis(u64::from(self.config.guard_ms).max(1));
         if !self.heard && self.in_flight > 0 {
-            // No instant is known: the response wakes waiters; until then, re-check shortly.
-            let recheck = Duration::from_millis(u64::from(self.config.guard_ms).max(1));
-            consider(now + recheck, Cause::Discovering);
+            consider(recheck, Cause::Discovering);
         }
         for b in self.budgets.iter().filter(|b| b.until > now) {
             if b.remaining <= self.reserve(b.name_hash) {
@@ -420,14 +390,16 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         }
     }
 
-    fn set_budget(&mut self, hash: u32, remaining: u32, seq: u32, until: Instant) {
+    fn set_budget(&mut self, hash: u32, remaining: u32, until: Instant) {
         let now = self.last_now;
-        // Grants the server may not have counted in `r`: all issued after `seq`, and those
-        // issued before it but still in flight (requests can overtake each other).
-        let issued_after = self.age(seq).saturating_add(self.in_flight_before(seq));
+        // Grants the server may not have counted in `r`: every other one still in flight,
+        // issued before or after this one (requests overtake each other). Those that already
+        // landed were subtracted from the budget their own responses set, and budgets merge
+        // by minimum, so this estimate is safe without counting them again.
+        let uncounted = u32::from(self.in_flight);
         let fresh = Budget {
             name_hash: hash,
-            remaining: remaining.saturating_sub(issued_after),
+            remaining: remaining.saturating_sub(uncounted),
             until,
             probed: false,
         };
