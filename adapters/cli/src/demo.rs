@@ -30,7 +30,7 @@ impl Default for DemoOptions {
     fn default() -> Self {
         DemoOptions {
             requests: 100,
-            concurrency: 4,
+            concurrency: 1,
             clients: 1,
             policies: vec![
                 PolicySpec {

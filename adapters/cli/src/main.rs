@@ -69,7 +69,7 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         requests: usize,
         /// Threads per client.
-        #[arg(long, default_value_t = 4)]
+        #[arg(long, default_value_t = 1)]
         concurrency: usize,
         /// Clients, each with its own key of the one identity and its own limiter.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]

@@ -1,0 +1,185 @@
+//! Integration tests.
+//! headroom-ureq against `headroom serve` on loopback. Single-caller cases run in virtual time
+//! (a [`ManualClock`] shared by client and server: waiting advances it); the multi-threaded
+//! cases run in real time on short windows and assert counts, never timings.
+
+use headroom_cli::serve::{self, Fault, HeaderMode, PolicySpec, ServeOptions};
+use headroom_core::backoff::{GiveUp, RetryPolicy};
+use headroom_core::limiter::Config;
+use headroom_ureq::{Client, Clock, Error, ManualClock, SharedLimiter, SystemClock};
+use std::sync::atomic::Ordering;
+
+fn policies(spec: &[&str]) -> Vec<PolicySpec> {
+    spec.iter().map(|s| s.parse().unwrap()).collect()
+}
+
+fn manual_client(
+    server_opts: ServeOptions,
+    retry: RetryPolicy,
+) -> (serve::Server, Client<ManualClock>, ManualClock) {
+    // A fixed Unix origin on a window boundary keeps the schedule deterministic.
+    let clock = ManualClock::new(1_800_000_000_000);
+    let server = serve::spawn(server_opts, clock.clone()).unwrap();
+    let limiter = SharedLimiter::with_clock(&[], Config::DEFAULT, clock.clone()).unwrap();
+    let client = Client::builder(limiter)
+        .header("Authorization", "Bearer key-a")
+        .retry(retry)
+        .build();
+    (server, client, clock)
+}
+
+#[test]
+fn paces_a_sequential_batch_across_windows_with_no_429() {
+    let opts = ServeOptions {
+        policies: policies(&["minute:5:60", "day:12:240"]),
+        ..Default::default()
+    };
+    let (server, client, clock) = manual_client(opts, RetryPolicy::DEFAULT);
+    for i in 0..30 {
+        let r = client
+            .get(&format!("{}/v1/records?page={i}", server.base_url()))
+            .unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(r.attempts, 1);
+    }
+    assert_eq!(server.stats.throttled.load(Ordering::Relaxed), 0);
+    // 30 requests need three day windows (12 each): at least 2 × 240 s.
+    assert!(
+        clock.now().as_millis() >= 480_000,
+        "{}",
+        clock.now().as_millis()
+    );
+}
+
+#[test]
+fn honours_retry_after_when_another_key_spends_the_quota() {
+    let opts = ServeOptions {
+        policies: policies(&["minute:3:60"]),
+        ..Default::default()
+    };
+    let (server, client, clock) = manual_client(opts, RetryPolicy::DEFAULT);
+    let other = ureq::Agent::new_with_defaults();
+    for _ in 0..3 {
+        let r = other
+            .get(&server.base_url())
+            .header("Authorization", "Bearer key-b")
+            .call()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let before = clock.now();
+    let r = client.get(&server.base_url()).unwrap();
+    assert_eq!(
+        (r.status, r.attempts),
+        (200, 2),
+        "one 429, then a retry after Retry-After"
+    );
+    assert!(clock.now().saturating_duration_since(before).as_millis() >= 60_000);
+}
+
+#[test]
+fn backs_off_without_headers_and_gives_up_with_the_last_response() {
+    let opts = ServeOptions {
+        policies: policies(&["minute:1:60"]),
+        headers: HeaderMode::None,
+        ..Default::default()
+    };
+    let retry = RetryPolicy {
+        max_retries: 2,
+        ..RetryPolicy::DEFAULT
+    };
+    let (server, client, _clock) = manual_client(opts, retry);
+    assert_eq!(client.get(&server.base_url()).unwrap().status, 200);
+    match client.get(&server.base_url()) {
+        Err(Error::GaveUp { reason, response }) => {
+            assert_eq!(reason, GiveUp::RetriesExhausted { attempts: 3 });
+            assert_eq!(response.status, 429);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(client.stats().retries.load(Ordering::Relaxed), 2);
+}
+
+#[test]
+fn malformed_headers_are_ignored_and_nothing_panics() {
+    let opts = ServeOptions {
+        policies: policies(&["minute:2:60"]),
+        headers: HeaderMode::Malformed,
+        ..Default::default()
+    };
+    let (server, client, _clock) = manual_client(opts, RetryPolicy::DEFAULT);
+    let r = client.get(&server.base_url()).unwrap();
+    let obs = r.observation(None);
+    assert!(obs.policies.is_empty());
+    let ignored: Vec<_> = obs.ignored.iter().map(|i| i.field.name()).collect();
+    assert!(
+        ignored.contains(&"ratelimit") && ignored.contains(&"ratelimit-policy"),
+        "{ignored:?}"
+    );
+}
+
+#[test]
+fn a_server_that_closes_or_stalls_is_a_transport_error() {
+    for fault in [Fault::Close, Fault::Stall] {
+        let server = serve::spawn(
+            ServeOptions {
+                fault,
+                ..Default::default()
+            },
+            SystemClock::new(),
+        )
+        .unwrap();
+        let limiter = SharedLimiter::new(&[]).unwrap();
+        let client = Client::builder(limiter.clone())
+            .timeout(std::time::Duration::from_millis(300))
+            .build();
+        match client.get(&server.base_url()) {
+            Err(Error::Transport { attempts: 1, .. }) => {}
+            other => panic!("{fault:?}: {other:?}"),
+        }
+        assert_eq!(limiter.snapshot().in_flight(), 0, "the ticket was released");
+    }
+}
+
+#[test]
+fn threads_sharing_one_limiter_get_no_429() {
+    let opts = ServeOptions {
+        policies: policies(&["minute:6:1", "day:15:3"]),
+        ..Default::default()
+    };
+    let server = serve::spawn(opts, SystemClock::new()).unwrap();
+    let limiter = SharedLimiter::new(&[]).unwrap();
+    let client = Client::builder(limiter)
+        .header("Authorization", "Bearer key-a")
+        .build();
+    let urls: Vec<String> = (0..24)
+        .map(|i| format!("{}/r?page={i}", server.base_url()))
+        .collect();
+    let outcomes = headroom_cli::fetch::run(&client, &urls, 4, |_, _| {});
+    assert!(outcomes.iter().all(|o| o.ok()), "{outcomes:?}");
+    assert_eq!(server.stats.throttled.load(Ordering::Relaxed), 0);
+    assert_eq!(client.stats().sent.load(Ordering::Relaxed), 24);
+}
+
+#[test]
+fn limit_above_100_and_unknown_keys_are_refused() {
+    let (server, client, _clock) = manual_client(ServeOptions::default(), RetryPolicy::DEFAULT);
+    assert_eq!(
+        client
+            .get(&format!("{}/v1/x?limit=101", server.base_url()))
+            .unwrap()
+            .status,
+        400
+    );
+    assert_eq!(
+        client
+            .get(&format!("{}/v1/x?limit=100", server.base_url()))
+            .unwrap()
+            .status,
+        200
+    );
+    let stranger = Client::builder(SharedLimiter::new(&[]).unwrap())
+        .header("Authorization", "Bearer nope")
+        .build();
+    assert_eq!(stranger.get(&server.base_url()).unwrap().status, 401);
+}
