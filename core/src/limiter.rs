@@ -320,22 +320,26 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
 
     /// Units of a budget kept unused so that `quota_permille` holds under server sync too.
     fn reserve(&self, hash: u32) -> u32 {
-        let bound = (0..self.windows.count())
-            .filter_map(|i| self.windows.get(i))
-            .find(|(r, _)| r.name_hash == hash && r.server_quota != crate::window::NONE);
-        bound
-            .and_then(|(r, _)| r.quota())
+        self.rule_where(|r| r.name_hash == hash && r.server_quota != crate::window::NONE)
+            .and_then(Rule::quota)
             .map_or(0, |q| q - apply_permille(q, self.config.quota_permille))
+    }
+
+    /// The first window rule matching `f`.
+    fn rule_where(&self, f: impl Fn(&Rule) -> bool) -> Option<&Rule> {
+        (0..self.windows.count())
+            .filter_map(|i| self.windows.get(i))
+            .map(|(r, _)| r)
+            .find(|r| f(r))
     }
 
     /// The slack added to a server reset, which is rounded to whole seconds: `reset_guard_ms`,
     /// at most 1/64 of the policy's window when that is known (as for `guard_ms`).
     fn reset_guard(&self, hash: u32, window_s: Option<u64>) -> Duration {
         let guard = Duration::from_millis(u64::from(self.config.reset_guard_ms));
-        let bound = (0..self.windows.count())
-            .filter_map(|i| self.windows.get(i))
-            .find(|(r, _)| r.name_hash == hash && !r.is_unset())
-            .map(|(r, _)| r.length());
+        let bound = self
+            .rule_where(|r| r.name_hash == hash && !r.is_unset())
+            .map(Rule::length);
         match window_s.map(Duration::from_secs).or(bound) {
             Some(w) => guard.min(Duration::from_millis(w.as_millis() / 64)),
             None => guard,

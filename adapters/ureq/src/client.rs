@@ -242,9 +242,7 @@ impl<C: Clock> Client<C> {
             let ticket = self.limiter.acquire()?;
             attempts += 1;
             Stats::bump(&self.stats.sent);
-            let mut response = self.attempt(request, ticket, attempts)?;
-            response.attempts = attempts;
-            let obs = response.observation(clock.unix_ms().map(|ms| ms / 1000));
+            let (response, obs) = self.attempt(request, ticket, attempts)?;
             match attempt.next(&self.retry, &obs, &mut rand::rng()) {
                 Decision::Done => {
                     if let Some(c) = cache.filter(|_| (200..300).contains(&response.status)) {
@@ -285,13 +283,14 @@ impl<C: Clock> Client<C> {
         }
     }
 
-    /// One request under `ticket`; the response's facts go back to the limiter either way.
+    /// One request under `ticket`; the response's facts go back to the limiter either way, and
+    /// to the caller with the response.
     fn attempt(
         &self,
         request: &Request<'_>,
         ticket: Ticket,
         attempts: u32,
-    ) -> Result<Response, Error> {
+    ) -> Result<(Response, Observation), Error> {
         let result = self.call(request);
         let clock = self.limiter.clock();
         let (status, headers, body) = match result {
@@ -333,7 +332,7 @@ impl<C: Clock> Client<C> {
         }
         match body_error {
             Some(source) => Err(Error::Transport { attempts, source }),
-            None => Ok(response),
+            None => Ok((response, obs)),
         }
     }
 
