@@ -36,6 +36,13 @@
 //!   its response brings the next budget. So a client stays aligned with a fixed-window server's
 //!   resets instead of drifting a sliding window behind them. Locally configured windows are
 //!   always enforced.
+//! - Other clients of the same identity (processes or devices with another key of it) show as
+//!   an `r` lower than this limiter's own grants explain. It then leaves as many units of each
+//!   window as the others spent during one round trip (at most 1/16 of the quota) to them, so
+//!   two clients do not both send for the last unit; see [`Limiter::shared_reserve`].
+//! - Responses are matched to the server window they come from by their announced reset: a
+//!   later window's replaces the budget, a finished window's is ignored (for windows of 4 s and
+//!   more; `t`'s whole seconds blur shorter ones, whose responses only ever tighten).
 //! - `Retry-After` (header or body) on a 413, 429 or 503 pauses every caller of this limiter.
 //! - With no headers at all the configured windows alone decide.
 
@@ -128,6 +135,10 @@ struct Budget {
     until: Instant,
     /// A grant went out after this budget expired: its learned window counts again.
     probed: bool,
+    /// Units held back for other clients of the same identity (see [`Limiter::shared_reserve`]).
+    foreign: u8,
+    /// Another client's consumption was seen while this budget held.
+    saw_foreign: bool,
 }
 
 impl Budget {
@@ -136,8 +147,13 @@ impl Budget {
         remaining: 0,
         until: Instant::ZERO,
         probed: true,
+        foreign: 0,
+        saw_foreign: false,
     };
 }
+
+/// Most units a budget holds back for other clients, whatever their consumption looked like.
+const MAX_FOREIGN_RESERVE: u32 = 16;
 
 /// The rate limiter for one identity, over windows `W`, tracking up to `B` server budgets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -179,6 +195,23 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
     /// Requests granted and not yet observed or released.
     pub fn in_flight(&self) -> u16 {
         self.in_flight
+    }
+
+    /// Units of server quota held back for other clients of the same identity (other
+    /// processes or devices using another key of it), the largest over current budgets.
+    ///
+    /// When a response's `remaining` is lower than this limiter's own grants explain, another
+    /// client spent the difference during the round trip, and as many of its requests may be
+    /// on their way: the last that many units are left to it, so both do not send for the last
+    /// one. 0 while this limiter looks like the identity's only client.
+    pub fn shared_reserve(&self) -> u32 {
+        let now = self.last_now;
+        self.budgets
+            .iter()
+            .filter(|b| b.until > now)
+            .map(|b| u32::from(b.foreign))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Whether a request would be granted at `now`, without consuming anything.
@@ -288,7 +321,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             consider(recheck, Cause::Discovering);
         }
         for b in self.budgets.iter().filter(|b| b.until > now) {
-            if b.remaining <= self.reserve(b.name_hash) {
+            if b.remaining <= self.reserve(b.name_hash) + u32::from(b.foreign) {
                 consider(b.until, Cause::ServerBudget);
             }
         }
@@ -401,34 +434,116 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         // landed were subtracted from the budget their own responses set, and budgets merge
         // by minimum, so this estimate is safe without counting them again.
         let uncounted = u32::from(self.in_flight);
+        let cap = self.foreign_cap(hash);
+        let current = self.budgets.iter().position(|b| b.name_hash == hash);
+        let window = self.window_of(hash);
+        if let Some(b) = current.map(|i| &mut self.budgets[i])
+            && b.until > now
+        {
+            let relation = Relation::of(until, b.until, window);
+            if relation == Relation::Past {
+                return; // a late answer from a window that has ended: nothing to learn
+            }
+            // `b.remaining` already has every grant of ours subtracted, so while the server
+            // is in the same window an `r` below it means another client of this identity
+            // spent the difference during our round trip: that many of its requests may be on
+            // their way, so hold as many back.
+            if relation == Relation::Same && remaining < b.remaining {
+                let spent = (b.remaining - remaining).min(cap);
+                b.foreign = b.foreign.max(spent as u8);
+                b.saw_foreign = true;
+            }
+            // While a budget holds, responses only tighten it. Each bounds the quota left and
+            // the reset from above, but the server may have answered them in another order
+            // than they were granted in, so neither is known to be the newer: keep the minima.
+            // (`t` is whole seconds, so the minimum over responses also sharpens the reset.)
+            if relation != Relation::Next {
+                b.remaining = b.remaining.min(remaining.saturating_sub(uncounted));
+                b.until = b.until.min(until);
+                return;
+            }
+        }
+        // A new server window (or the first): other clients seen in the last one are assumed
+        // to be still there; the reserve shrinks by one for each window in which none was seen.
+        let foreign = current.map_or(0, |i| {
+            let b = &self.budgets[i];
+            if b.saw_foreign {
+                b.foreign
+            } else {
+                b.foreign.saturating_sub(1)
+            }
+        });
         let fresh = Budget {
             name_hash: hash,
             remaining: remaining.saturating_sub(uncounted),
             until,
             probed: false,
+            foreign,
+            saw_foreign: false,
         };
-        if let Some(b) = self
-            .budgets
-            .iter_mut()
-            .find(|b| b.name_hash == hash && b.until > now)
-        {
-            // While a budget holds, responses only tighten it. Each bounds the quota left and
-            // the reset from above, but the server may have answered them in another order
-            // than they were granted in, so neither is known to be the newer: keep the minima.
-            // (`t` is whole seconds, so the minimum over responses also sharpens the reset.)
-            b.remaining = b.remaining.min(fresh.remaining);
-            b.until = b.until.min(fresh.until);
-            return;
-        }
-        let slot = self.budgets.iter_mut().min_by_key(|b| {
-            if b.until > now {
-                b.until
-            } else {
-                Instant::ZERO
-            }
+        let slot = current.or_else(|| {
+            (0..B).min_by_key(|&i| {
+                let b = &self.budgets[i];
+                if b.until > now {
+                    b.until
+                } else {
+                    Instant::ZERO
+                }
+            })
         });
-        if let Some(b) = slot {
-            *b = fresh;
+        if let Some(i) = slot {
+            self.budgets[i] = fresh;
+        }
+    }
+
+    /// The length of the window bound to policy `hash`, else 1 s.
+    fn window_of(&self, hash: u32) -> Duration {
+        self.rule_where(|r| r.name_hash == hash && !r.is_unset())
+            .map_or(Duration::from_secs(1), Rule::length)
+    }
+
+    /// The most units a budget holds back for other clients: 1/16 of its quota (when known),
+    /// at least 1, at most [`MAX_FOREIGN_RESERVE`].
+    fn foreign_cap(&self, hash: u32) -> u32 {
+        self.rule_where(|r| r.name_hash == hash && r.server_quota != crate::window::NONE)
+            .and_then(Rule::quota)
+            .map_or(1, |q| (q / 16).clamp(1, MAX_FOREIGN_RESERVE))
+    }
+}
+
+/// Where a response announcing a reset at `until` stands against a budget resetting at `held`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Relation {
+    /// From a server window that has ended.
+    Past,
+    /// From the budget's own server window.
+    Same,
+    /// From a later server window.
+    Next,
+    /// Cannot be told: merge conservatively.
+    Unsure,
+}
+
+impl Relation {
+    /// `t` is whole seconds and reaches us after a varying delay, so responses from one server
+    /// window announce resets up to ~2 s apart, and those from neighbouring windows a window
+    /// apart. Windows of 4 s and more are told apart by that; for shorter ones only resets
+    /// within a quarter window count as the same window, and nothing as another.
+    fn of(until: Instant, held: Instant, window: Duration) -> Relation {
+        let w = window.as_millis();
+        let apart = |d: u64| Duration::from_millis(d);
+        if w >= 4000 {
+            if until >= held + apart(w / 2) {
+                Relation::Next
+            } else if until + apart(w / 2) <= held {
+                Relation::Past
+            } else {
+                Relation::Same
+            }
+        } else if until.max(held).saturating_duration_since(until.min(held)) < apart(w / 4) {
+            Relation::Same
+        } else {
+            Relation::Unsure
         }
     }
 }

@@ -741,7 +741,8 @@ proptest! {
         let policies = [(q1, w1 * 1000), (q2, w2)];
         let n = 3 * q2 + 1;
         let start = start % w2 + 5 * w2;
-        let ideal = FixedServer::ideal(&policies, start, n);
+        // The server counts a request when it arrives, half a round trip after it is sent.
+        let ideal = FixedServer::ideal(&policies, start + latency / 2, n);
         let mut server = FixedServer::new(&policies);
         let (done, refused) = run_against(&mut server, start, n, latency);
         prop_assert_eq!(refused, 0);
@@ -783,40 +784,68 @@ fn run_concurrent(
     lat: &[(u16, u16)],
     start: u64,
 ) -> u32 {
+    run_clients(policies, 1, k, n, lat, start).refused
+}
+
+struct Outcome {
+    refused: u32,
+    /// When the server accepted the last request.
+    finished: u64,
+}
+
+/// `clients` limiters (processes sharing one identity), each with `k` concurrent callers, send
+/// `n` requests between them to one fixed-window server.
+fn run_clients(
+    policies: &[(u64, u64)],
+    clients: usize,
+    k: usize,
+    n: u64,
+    lat: &[(u16, u16)],
+    start: u64,
+) -> Outcome {
+    type L = Limiter<(Window<Log<64>>, Window<Log<256>>), 4>;
     let mut server = FixedServer::new(policies);
-    let mut l: Limiter<(Window<Log<64>>, Window<Log<256>>), 4> = Limiter::new(
-        (Window::learned_exact(), Window::learned_exact()),
-        Config::DEFAULT,
-    );
-    // Pending events: (time, kind, grant index); kind 0 = arrive at server, 1 = response.
+    let mut limiters: Vec<L> = (0..clients)
+        .map(|_| {
+            Limiter::new(
+                (Window::learned_exact(), Window::learned_exact()),
+                Config::DEFAULT,
+            )
+        })
+        .collect();
+    // Pending events: (time, kind, request index); kind 0 = arrive at server, 1 = response.
     let mut events: Vec<(u64, u8, usize)> = Vec::new();
-    let mut grants: Vec<Option<headroom_core::limiter::Grant>> = Vec::new();
-    let mut answers: Vec<(u16, String, String)> = Vec::new();
-    let (mut now, mut sent, mut idle) = (start, 0u64, k);
+    // Per request: its client, its grant, the server's answer.
+    type Request = (
+        usize,
+        Option<headroom_core::limiter::Grant>,
+        (u16, String, String),
+    );
+    let mut requests: Vec<Request> = Vec::new();
+    let (mut now, mut sent, mut accepted, mut finished) = (start, 0u64, 0u64, 0u64);
+    let mut idle = vec![k; clients];
     let mut j = 0;
-    while sent < n || !events.is_empty() {
-        while idle > 0 && sent < n {
-            match l.try_acquire(ms(now)) {
-                Ok(g) => {
-                    let (a, b) = lat[j % lat.len()];
-                    j += 1;
-                    let i = grants.len();
-                    grants.push(Some(g));
-                    answers.push((0, String::new(), String::new()));
-                    events.push((now + u64::from(a), 0, i));
-                    events.push((now + u64::from(a) + u64::from(b), 1, i));
-                    idle -= 1;
-                    sent += 1;
-                }
-                Err(_) => break,
+    while accepted < n {
+        for (c, l) in limiters.iter_mut().enumerate() {
+            while idle[c] > 0 && sent < n {
+                let Ok(g) = l.try_acquire(ms(now)) else { break };
+                let (a, b) = lat[j % lat.len()];
+                j += 1;
+                let i = requests.len();
+                requests.push((c, Some(g), (0, String::new(), String::new())));
+                events.push((now + u64::from(a), 0, i));
+                events.push((now + u64::from(a) + u64::from(b), 1, i));
+                idle[c] -= 1;
+                sent += 1;
             }
         }
         let next_event = events.iter().map(|e| e.0).min();
-        let wake = if idle > 0 && sent < n {
-            Some(l.next_allowed(ms(now)).as_millis())
-        } else {
-            None
-        };
+        let wake = limiters
+            .iter()
+            .enumerate()
+            .filter(|&(c, _)| idle[c] > 0 && sent < n)
+            .map(|(_, l)| l.next_allowed(ms(now)).as_millis())
+            .min();
         now = match (next_event, wake) {
             (Some(a), Some(b)) => a.min(b),
             (Some(a), None) => a,
@@ -827,20 +856,35 @@ fn run_concurrent(
         events.sort();
         while let Some(&(t, kind, i)) = events.first().filter(|e| e.0 <= now) {
             events.remove(0);
+            let (c, grant, answer) = &mut requests[i];
             if kind == 0 {
-                answers[i] = server.handle(t);
+                *answer = server.handle(t);
+                if answer.0 == 200 {
+                    accepted += 1;
+                    finished = t;
+                }
             } else {
-                let (status, policy, state) = &answers[i];
+                let (status, policy, state) = answer;
                 let o = obs(
                     *status,
                     &[("RateLimit-Policy", policy), ("RateLimit", state)],
                 );
-                l.observe(ms(t), grants[i].take().unwrap(), &o);
-                idle += 1;
+                limiters[*c].observe(ms(t), grant.take().unwrap(), &o);
+                if clients == 1 {
+                    // Sound: a client alone never mistakes its own requests for another's.
+                    assert_eq!(limiters[0].shared_reserve(), 0, "at {t} ms after {state}");
+                }
+                idle[*c] += 1;
+                if *status != 200 {
+                    sent -= 1; // to be sent again
+                }
             }
         }
     }
-    server.refused
+    Outcome {
+        refused: server.refused,
+        finished,
+    }
 }
 
 proptest! {
@@ -848,7 +892,7 @@ proptest! {
 
     /// Concurrent callers whose requests overtake each other are never refused either.
     #[test]
-    fn concurrent_callers_are_never_refused(q1 in 2u64..12, w1 in 2u64..20, k in 2usize..6,
+    fn concurrent_callers_are_never_refused(q1 in 2u64..12, w1 in 4u64..20, k in 2usize..6,
         lat in proptest::collection::vec((0u16..400, 0u16..400), 1..16), start in 0u64..100_000) {
         let policies = [(q1, w1 * 1000), (q1 * 3, w1 * 5000)];
         prop_assert_eq!(run_concurrent(&policies, k, q1 * 8, &lat, start), 0);
@@ -878,4 +922,83 @@ fn only_one_request_goes_until_the_first_response() {
         "the first request counts in the learned window"
     );
     assert_eq!(d.until, ms(5 + 1_000 + 15));
+}
+
+#[test]
+fn another_client_of_the_identity_is_noticed_and_left_its_share() {
+    let mut l: Limiter<(Window<Log<64>>, Window<Log<64>>)> = Limiter::new(
+        (Window::learned_exact(), Window::learned_exact()),
+        Config::DEFAULT,
+    );
+    let policy = ("RateLimit-Policy", r#""m";q=60;w=60"#);
+    let g = l.try_acquire(ms(0)).unwrap();
+    l.observe(
+        ms(10),
+        g,
+        &obs(200, &[policy, ("RateLimit", r#""m";r=59;t=60"#)]),
+    );
+    let g = l.try_acquire(ms(20)).unwrap();
+    // Our one request explains 59 → 58; the server says 56: someone spent 2 meanwhile.
+    l.observe(
+        ms(30),
+        g,
+        &obs(200, &[policy, ("RateLimit", r#""m";r=56;t=60"#)]),
+    );
+    assert_eq!(l.shared_reserve(), 2);
+    let g = l.try_acquire(ms(40)).unwrap();
+    l.observe(
+        ms(50),
+        g,
+        &obs(200, &[policy, ("RateLimit", r#""m";r=3;t=60"#)]),
+    );
+    assert_eq!(l.shared_reserve(), 3, "capped at q/16");
+    // 3 remain, all held back for the other client.
+    let d = l.try_acquire(ms(60)).unwrap_err();
+    assert_eq!(d.cause, Cause::ServerBudget);
+    assert_eq!(d.until, ms(10 + 60_000 + 937));
+    // The next window starts with the reserve carried over; a window without the other
+    // client lowers it by one.
+    let g = l.try_acquire(d.until).unwrap();
+    let t = d.until.as_millis();
+    l.observe(
+        ms(t + 10),
+        g,
+        &obs(200, &[policy, ("RateLimit", r#""m";r=59;t=60"#)]),
+    );
+    assert_eq!(l.shared_reserve(), 3);
+    let mut now = t + 20;
+    for r in (3..59).rev() {
+        let g = l.try_acquire(ms(now)).expect("our own requests only");
+        let state = format!(r#""m";r={r};t=59"#);
+        l.observe(ms(now + 5), g, &obs(200, &[policy, ("RateLimit", &state)]));
+        now += 10;
+    }
+    assert_eq!(l.shared_reserve(), 3);
+    assert!(l.try_acquire(ms(now)).is_err(), "3 left, 3 held back");
+    let reset = t + 10 + 60_000 + 937;
+    let g = l.try_acquire(ms(reset)).unwrap();
+    l.observe(
+        ms(reset + 5),
+        g,
+        &obs(200, &[policy, ("RateLimit", r#""m";r=59;t=60"#)]),
+    );
+    assert_eq!(l.shared_reserve(), 2);
+}
+
+#[test]
+fn two_clients_of_one_identity_rarely_collide() {
+    let lat = [(10, 10), (30, 5), (5, 40), (20, 20)];
+    for (q, w) in [(10, 2_000), (60, 60_000)] {
+        let policies = [(q, w), (q * 16, w * 20)];
+        let n = q * 20;
+        let ideal = FixedServer::ideal(&policies, 1234, n) - 1234;
+        let o = run_clients(&policies, 2, 1, n, &lat, 1234);
+        let ratio = (o.finished - 1234) as f64 / ideal as f64;
+        assert!(
+            u64::from(o.refused) * 50 <= n,
+            "{q}/{w}: {} of {n} refused",
+            o.refused
+        );
+        assert!(ratio <= 1.1, "{q}/{w}: {ratio:.3}× ideal");
+    }
 }

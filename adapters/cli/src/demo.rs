@@ -1,7 +1,7 @@
 //! `headroom demo`: the whole story in under 30 seconds with nothing but the checkout.
 //!
-//! Starts [`crate::serve`] in-process on a loopback port with SynthLink's two windows scaled
-//! down (10 per 2 s, 40 per 10 s), fetches a batch that needs several day-windows through the
+//! Starts [`crate::serve`] in-process on a loopback port with SynthLink's two quotas on scaled
+//! windows (60 per 1 s, 1,000 per 20 s), fetches a batch larger than the day quota through the
 //! same code as `headroom fetch`, prints progress, and compares the elapsed time with the ideal
 //! schedule (every request sent the instant the server's windows allow it).
 
@@ -29,19 +29,19 @@ pub struct DemoOptions {
 impl Default for DemoOptions {
     fn default() -> Self {
         DemoOptions {
-            requests: 100,
+            requests: 1100,
             concurrency: 1,
             clients: 1,
             policies: vec![
                 PolicySpec {
                     name: "minute".into(),
-                    quota: 10,
-                    window_s: 2,
+                    quota: 60,
+                    window_s: 1,
                 },
                 PolicySpec {
                     name: "day".into(),
-                    quota: 40,
-                    window_s: 10,
+                    quota: 1000,
+                    window_s: 20,
                 },
             ],
         }

@@ -66,7 +66,7 @@ enum Command {
     /// Run serve and fetch in-process with scaled windows and compare with the ideal schedule.
     Demo {
         /// Requests in the batch.
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 1100)]
         requests: usize,
         /// Threads per client.
         #[arg(long, default_value_t = 1)]
@@ -74,6 +74,10 @@ enum Command {
         /// Clients, each with its own key of the one identity and its own limiter.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
         clients: u16,
+        /// The server's windows, NAME:Q:W (repeatable; default minute:60:1 and day:1000:20,
+        /// SynthLink's quotas on windows short enough for a demo).
+        #[arg(long = "policy", value_name = "NAME:Q:W")]
+        policies: Vec<serve::PolicySpec>,
     },
 }
 
@@ -186,13 +190,17 @@ fn run(command: Command) -> Result<ExitCode, String> {
             requests,
             concurrency,
             clients,
+            policies,
         } => {
-            let options = demo::DemoOptions {
+            let mut options = demo::DemoOptions {
                 requests: requests.max(1),
                 concurrency: concurrency.max(1),
                 clients: usize::from(clients),
                 ..demo::DemoOptions::default()
             };
+            if !policies.is_empty() {
+                options.policies = policies;
+            }
             let report = demo::run(&options, &mut std::io::stdout()).map_err(|e| e.to_string())?;
             Ok(if report.succeeded == report.requests {
                 ExitCode::SUCCESS

@@ -319,6 +319,7 @@ const MAX_BODY: u64 = 1 << 20;
 
 /// Serves requests on one keep-alive connection. The whole head is read before answering.
 fn connection<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()> {
+    stream.set_nodelay(true)?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
     loop {
@@ -504,7 +505,10 @@ fn write_response(
         head.push_str("Connection: close\r\n");
     }
     head.push_str("\r\n");
-    out.write_all(head.as_bytes())?;
-    out.write_all(body)?;
+    // One write: a head and a body in two small segments meet Nagle's algorithm and the
+    // client's delayed ACK, costing ~40 ms per response.
+    let mut response = head.into_bytes();
+    response.extend_from_slice(body);
+    out.write_all(&response)?;
     out.flush()
 }
