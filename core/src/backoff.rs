@@ -176,6 +176,9 @@ pub struct RetryPolicy {
     pub retry_503_without_retry_after: bool,
     /// Up to four more statuses to retry with backoff (0 = unused).
     pub extra_statuses: [u16; 4],
+    /// Retry (idempotent) requests that got no response at all, e.g. a connection reset
+    /// because the server closed an idle keep-alive connection as it was reused (default true).
+    pub retry_no_response: bool,
 }
 
 impl RetryPolicy {
@@ -187,6 +190,7 @@ impl RetryPolicy {
         retry_non_idempotent: false,
         retry_503_without_retry_after: false,
         extra_statuses: [0; 4],
+        retry_no_response: true,
     };
 
     fn retryable(&self, status: u16, has_retry_after: bool) -> bool {
@@ -276,28 +280,54 @@ impl Attempt {
         if !policy.retryable(status, obs.retry_after_s.is_some()) {
             return Decision::Done;
         }
+        let server_delay = obs.retry_after_s.map(Duration::from_secs);
+        match self.retry(policy, server_delay, rng) {
+            Ok(after) => Decision::Retry {
+                after,
+                from_server: server_delay.is_some(),
+            },
+            Err(why) => Decision::GiveUp(why),
+        }
+    }
+
+    /// Decides what follows an attempt that got no response (connection refused or reset,
+    /// timeout): `Some(delay)` to retry after a backoff delay, `None` to hand the error to the
+    /// caller. Counts as a retry, like a retried response.
+    pub fn after_no_response(
+        &mut self,
+        policy: &RetryPolicy,
+        rng: &mut impl Rng,
+    ) -> Option<Duration> {
+        if !policy.retry_no_response {
+            return None;
+        }
+        self.retry(policy, None, rng).ok()
+    }
+
+    /// The common rules: idempotency, the retry count, and the longest wait.
+    fn retry(
+        &mut self,
+        policy: &RetryPolicy,
+        server_delay: Option<Duration>,
+        rng: &mut impl Rng,
+    ) -> Result<Duration, GiveUp> {
         if !self.method.is_idempotent() && !policy.retry_non_idempotent {
-            return Decision::GiveUp(GiveUp::NotIdempotent);
+            return Err(GiveUp::NotIdempotent);
         }
         if self.retries >= policy.max_retries {
-            return Decision::GiveUp(GiveUp::RetriesExhausted {
+            return Err(GiveUp::RetriesExhausted {
                 attempts: self.retries.saturating_add(1),
             });
         }
-        let (after, from_server) = match obs.retry_after_s {
-            Some(secs) => (Duration::from_secs(secs), true),
-            None => (
-                policy.backoff.delay(self.retries, self.previous, rng),
-                false,
-            ),
-        };
+        let after =
+            server_delay.unwrap_or_else(|| policy.backoff.delay(self.retries, self.previous, rng));
         if after > policy.max_wait {
-            return Decision::GiveUp(GiveUp::ServerAsks {
+            return Err(GiveUp::ServerAsks {
                 secs: after.as_secs_ceil(),
             });
         }
         self.retries += 1;
         self.previous = after;
-        Decision::Retry { after, from_server }
+        Ok(after)
     }
 }

@@ -277,7 +277,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             .iter()
             .filter(|p| p.unit == crate::header::QuotaUnit::Requests)
         {
-            let hash = p.name_hash();
+            let hash = p.key();
             if let (Some(q), Some(w)) = (p.quota, p.window_s) {
                 self.learn(now, hash, sat_u32(q), Duration::from_secs(w));
             }

@@ -55,6 +55,21 @@ impl Policy {
     pub fn name_hash(&self) -> u32 {
         self.name.as_deref().map_or(0, |n| name_hash(n.chars()))
     }
+
+    /// What the limiter matches this policy by across responses: its name's hash; for an
+    /// unnamed policy whose window is known, the window's length (servers with stacked unnamed
+    /// limiters, such as express-rate-limit before draft-8, describe a different one on
+    /// different responses); else 0.
+    pub fn key(&self) -> u32 {
+        match (self.name.as_deref(), self.window_s) {
+            (Some(n), _) => name_hash(n.chars()),
+            // A NUL prefix keeps these apart from any real name.
+            (None, Some(w)) => {
+                name_hash(core::iter::once('\0').chain(w.to_le_bytes().map(char::from)))
+            }
+            (None, None) => 0,
+        }
+    }
 }
 
 /// FNV-1a over the characters of a name; never 0, which is reserved for "unnamed".

@@ -1002,3 +1002,30 @@ fn two_clients_of_one_identity_rarely_collide() {
         assert!(ratio <= 1.1, "{q}/{w}: {ratio:.3}× ideal");
     }
 }
+
+#[test]
+fn no_response_is_retried_for_idempotent_methods_only() {
+    use headroom_core::backoff::{Attempt, Method, RetryPolicy};
+    let policy = RetryPolicy::DEFAULT;
+    let mut rng = SplitMix(7);
+    let mut get = Attempt::new(Method::Get);
+    for i in 0..policy.max_retries {
+        let d = get.after_no_response(&policy, &mut rng).expect("retried");
+        assert!(d <= policy.backoff.ceiling(i), "{d:?}");
+    }
+    assert_eq!(
+        get.after_no_response(&policy, &mut rng),
+        None,
+        "retries exhausted"
+    );
+    let mut post = Attempt::new(Method::Post);
+    assert_eq!(post.after_no_response(&policy, &mut rng), None);
+    let off = RetryPolicy {
+        retry_no_response: false,
+        ..policy
+    };
+    assert_eq!(
+        Attempt::new(Method::Get).after_no_response(&off, &mut rng),
+        None
+    );
+}

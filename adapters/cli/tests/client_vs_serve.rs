@@ -4,7 +4,7 @@
 //! cases run in real time on short windows and assert counts, never timings.
 
 use headroom_cli::serve::{self, Fault, HeaderMode, PolicySpec, ServeOptions};
-use headroom_core::backoff::{GiveUp, RetryPolicy};
+use headroom_core::backoff::{Backoff, GiveUp, RetryPolicy};
 use headroom_core::limiter::Config;
 use headroom_ureq::{Client, Clock, Error, ManualClock, SharedLimiter, SystemClock};
 use std::sync::atomic::Ordering;
@@ -119,7 +119,19 @@ fn malformed_headers_are_ignored_and_nothing_panics() {
 }
 
 #[test]
-fn a_server_that_closes_or_stalls_is_a_transport_error() {
+fn a_server_that_closes_or_stalls_is_a_transport_error_after_retries() {
+    let quick = RetryPolicy {
+        max_retries: 2,
+        backoff: Backoff {
+            base: headroom_core::time::Duration::from_millis(10),
+            ..Backoff::DEFAULT
+        },
+        ..RetryPolicy::DEFAULT
+    };
+    let no_retry = RetryPolicy {
+        retry_no_response: false,
+        ..quick
+    };
     for fault in [Fault::Close, Fault::Stall] {
         let server = serve::spawn(
             ServeOptions {
@@ -129,15 +141,41 @@ fn a_server_that_closes_or_stalls_is_a_transport_error() {
             SystemClock::new(),
         )
         .unwrap();
-        let limiter = SharedLimiter::new(&[]).unwrap();
-        let client = Client::builder(limiter.clone())
-            .timeout(std::time::Duration::from_millis(300))
-            .build();
-        match client.get(&server.base_url()) {
-            Err(Error::Transport { attempts: 1, .. }) => {}
-            other => panic!("{fault:?}: {other:?}"),
+        for (policy, expected) in [(quick, 3), (no_retry, 1)] {
+            let limiter = SharedLimiter::new(&[]).unwrap();
+            let client = Client::builder(limiter.clone())
+                .timeout(std::time::Duration::from_millis(300))
+                .retry(policy)
+                .build();
+            match client.get(&server.base_url()) {
+                Err(Error::Transport { attempts, .. }) => assert_eq!(attempts, expected),
+                other => panic!("{fault:?}: {other:?}"),
+            }
+            assert_eq!(
+                client.stats().sent.load(Ordering::Relaxed),
+                u64::from(expected)
+            );
+            assert_eq!(
+                limiter.snapshot().in_flight(),
+                0,
+                "the tickets were released"
+            );
         }
-        assert_eq!(limiter.snapshot().in_flight(), 0, "the ticket was released");
+        // A POST is not retried by default: it may have reached the server.
+        let client = Client::builder(SharedLimiter::new(&[]).unwrap())
+            .timeout(std::time::Duration::from_millis(300))
+            .retry(quick)
+            .build();
+        let url = server.base_url();
+        let post = headroom_ureq::Request {
+            method: "POST",
+            body: Some(b"{}"),
+            ..headroom_ureq::Request::get(&url)
+        };
+        assert!(matches!(
+            client.send(&post),
+            Err(Error::Transport { attempts: 1, .. })
+        ));
     }
 }
 

@@ -155,6 +155,9 @@ impl<C: Clock> ClientBuilder<C> {
             .http_status_as_error(false) // 429s must reach us with their headers
             .timeout_global(Some(self.timeout))
             .timeout_connect(Some(self.connect_timeout))
+            // Below the 5 s keep-alive timeout of Node and Apache, so a connection idle while
+            // the limiter waits is not reused just as the server closes it.
+            .max_idle_age(std::time::Duration::from_secs(4))
             .user_agent(concat!("headroom/", env!("CARGO_PKG_VERSION")))
             .build();
         Client {
@@ -167,6 +170,14 @@ impl<C: Clock> ClientBuilder<C> {
             headers: Arc::new(self.headers),
         }
     }
+}
+
+/// Why an attempt produced no response to decide on.
+enum Failed {
+    /// Nothing came back (connection refused or reset, timeout): retried for idempotent methods.
+    NoResponse(ureq::Error),
+    /// Anything else, handed to the caller.
+    Other(Error),
 }
 
 /// A blocking HTTP client that stays within its [`SharedLimiter`]'s limits. Clones share the
@@ -242,7 +253,27 @@ impl<C: Clock> Client<C> {
             let ticket = self.limiter.acquire()?;
             attempts += 1;
             Stats::bump(&self.stats.sent);
-            let (response, obs) = self.attempt(request, ticket, attempts)?;
+            let (response, obs) = match self.attempt(request, ticket, attempts) {
+                Err(Failed::NoResponse(source)) => {
+                    match attempt.after_no_response(&self.retry, &mut rand::rng()) {
+                        Some(after) => {
+                            Stats::bump(&self.stats.retries);
+                            log::info!(
+                                "headroom: {} {}: {source}; retry {} in {} ms",
+                                request.method,
+                                request.url,
+                                attempt.retries(),
+                                after.as_millis()
+                            );
+                            clock.sleep(after);
+                            continue;
+                        }
+                        None => return Err(Error::Transport { attempts, source }),
+                    }
+                }
+                Err(Failed::Other(e)) => return Err(e),
+                Ok(answered) => answered,
+            };
             match attempt.next(&self.retry, &obs, &mut rand::rng()) {
                 Decision::Done => {
                     if let Some(c) = cache.filter(|_| (200..300).contains(&response.status)) {
@@ -290,7 +321,7 @@ impl<C: Clock> Client<C> {
         request: &Request<'_>,
         ticket: Ticket,
         attempts: u32,
-    ) -> Result<(Response, Observation), Error> {
+    ) -> Result<(Response, Observation), Failed> {
         let result = self.call(request);
         let clock = self.limiter.clock();
         let (status, headers, body) = match result {
@@ -298,11 +329,11 @@ impl<C: Clock> Client<C> {
             Err(Error::Transport { source, .. }) => {
                 self.limiter.release(ticket);
                 log::warn!("headroom: {} {}: {source}", request.method, request.url);
-                return Err(Error::Transport { attempts, source });
+                return Err(Failed::NoResponse(source));
             }
             Err(other) => {
                 self.limiter.release(ticket);
-                return Err(other);
+                return Err(Failed::Other(other));
             }
         };
         let (body, body_error) = match body {
@@ -331,7 +362,8 @@ impl<C: Clock> Client<C> {
             _ => {}
         }
         match body_error {
-            Some(source) => Err(Error::Transport { attempts, source }),
+            // The head arrived and was observed; a body that failed is not retried.
+            Some(source) => Err(Failed::Other(Error::Transport { attempts, source })),
             None => Ok((response, obs)),
         }
     }
