@@ -65,7 +65,8 @@ impl<const N: usize> Log<N> {
     }
 
     fn stamp(&self, i: usize) -> Option<Instant> {
-        let slot = (usize::from(self.head) + i) % N.max(1);
+        let slot = usize::from(self.head) + i;
+        let slot = if slot >= N { slot - N } else { slot };
         let offset = *self.stamps.get(slot)?;
         Some(self.base + Duration::from_millis(u64::from(offset)))
     }
@@ -166,6 +167,8 @@ impl<const N: usize> Track for Log<N> {
 pub struct Buckets<const S: usize> {
     newest: u64,
     counts: [u16; S],
+    /// The sum of `counts`, so that checking a window is O(1) while no bucket expires.
+    total: u32,
 }
 
 impl<const S: usize> Buckets<S> {
@@ -175,11 +178,22 @@ impl<const S: usize> Buckets<S> {
         Buckets {
             newest: 0,
             counts: [0; S],
+            total: 0,
         }
     }
 
     fn width(length: Duration) -> u64 {
         length.as_millis().div_ceil(S as u64 - 1).max(1)
+    }
+
+    /// The absolute bucket of `ms`: mostly the newest, found without dividing.
+    fn bucket_of(&self, ms: u64, width: u64) -> u64 {
+        let start = self.newest.saturating_mul(width);
+        if ms >= start && ms - start < width {
+            self.newest
+        } else {
+            ms / width
+        }
     }
 
     /// The count of absolute bucket `k`, if it is still held.
@@ -209,11 +223,15 @@ impl<const S: usize> Track for Buckets<S> {
             return Instant::MAX;
         }
         let width = Self::width(length);
-        let current = now.as_millis() / width;
+        let current = self.bucket_of(now.as_millis(), width);
         let oldest = current.saturating_sub(S as u64 - 1);
-        let mut live: u32 = (oldest..=current)
-            .map(|k| self.count(k))
-            .fold(0, u32::saturating_add);
+        // The held total, less the buckets that expired since the newest was recorded.
+        let expired = self.newest.saturating_sub(S as u64 - 1)..oldest.min(self.newest + 1);
+        let mut live = if current >= self.newest + S as u64 {
+            0
+        } else {
+            expired.fold(self.total, |t, k| t.saturating_sub(self.count(k)))
+        };
         if live < quota {
             return now;
         }
@@ -228,11 +246,12 @@ impl<const S: usize> Track for Buckets<S> {
     }
 
     fn record(&mut self, now: Instant, length: Duration) -> bool {
-        let k = now.as_millis() / Self::width(length);
+        let k = self.bucket_of(now.as_millis(), Self::width(length));
         if k > self.newest {
             let stale = (k - self.newest).min(S as u64);
             for j in 0..stale {
                 if let Some(c) = self.counts.get_mut(((k - j) % S as u64) as usize) {
+                    self.total -= u32::from(*c);
                     *c = 0;
                 }
             }
@@ -244,11 +263,13 @@ impl<const S: usize> Track for Buckets<S> {
             Some(c) if *c < u16::MAX => *c += 1,
             _ => return false,
         }
+        self.total += 1;
         true
     }
 
     fn clear(&mut self) {
         self.counts = [0; S];
+        self.total = 0;
     }
 }
 

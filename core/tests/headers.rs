@@ -465,3 +465,23 @@ fn header_names_are_case_insensitive() {
         (Some(1), Some(0))
     );
 }
+
+#[test]
+fn fields_with_many_policies_are_read_whole_or_not_at_all() {
+    use headroom_core::header::{policy_field, ratelimit_field};
+    // Past the four facts held back while a field is checked, the field is walked again.
+    let many = br#"a;q=1;w=1, b;q=2;w=2, (x y), c;q=3;w=3, d;q=4;w=4, 5;w=5, e;q=6;w=6;q=7"#;
+    let mut seen = Vec::new();
+    policy_field(many, |f| seen.push((f.quota, f.window_s))).unwrap();
+    let expected: Vec<_> = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (7, 6)]
+        .iter()
+        .map(|&(q, w)| (Some(q), Some(w)))
+        .collect();
+    assert_eq!(seen, expected, "in order, the last q winning");
+    // A field malformed after its fifth member reports nothing.
+    let mut count = 0;
+    let bad = br#"a;r=1, b;r=2, c;r=3, d;r=4, e;r=5, f;r=6,"#;
+    assert!(ratelimit_field(bad, |_| count += 1).is_err());
+    assert!(policy_field(&bad[..bad.len() - 1], |_| count += 1).is_ok());
+    assert_eq!(count, 0, "no q: no policies, and nothing from the malformed field");
+}

@@ -11,7 +11,7 @@
 //! that lacks a required parameter or has one of the wrong type is skipped.
 
 use super::Reason;
-use crate::sf::{self, BareItem, Item, Member, SfStr};
+use crate::sf::{self, BareItem, Item, Member, SfStr, Step};
 
 /// A policy's name as it appeared: a String, a Token, or none (older drafts and legacy headers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,44 +137,83 @@ fn items<'a>(list: sf::List<'a>) -> impl Iterator<Item = Item<'a>> {
     })
 }
 
-/// `RateLimit-Policy`: named policies (-08+, `q` required) or `quota;w=…` items (≤ -07).
-pub fn policy_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> Result<(), Reason> {
-    let list = sf::parse_list(value).map_err(|e| Reason::Syntax(e.kind))?;
-    for item in items(list) {
-        let p = item.params();
-        let window_s = positive(p.get("w"));
-        let fact = match item.bare() {
-            BareItem::Integer(q) => Fact {
-                quota: u64::try_from(q).ok(),
-                window_s,
-                extra: true,
-                ..Fact::unnamed()
-            },
-            bare => {
-                let (Some(name), Some(q)) = (name_of(bare), non_negative(p.get("q"))) else {
-                    continue;
-                };
-                let unit = match p.get("qu") {
-                    None => QuotaUnit::Requests,
-                    Some(u) if u.is_text("requests") => QuotaUnit::Requests,
-                    Some(u) if u.is_text("content-bytes") => QuotaUnit::ContentBytes,
-                    Some(u) if u.is_text("concurrent-requests") => QuotaUnit::ConcurrentRequests,
-                    Some(_) => QuotaUnit::Other,
-                };
-                Fact {
-                    name,
-                    quota: Some(q),
-                    window_s,
-                    unit,
-                    ..Fact::unnamed()
-                }
+/// Facts held back until their field is known to be valid; a field with more is walked twice.
+const HELD_FACTS: usize = 4;
+
+/// Reduces a List field to facts in one pass: `start` begins a fact from a member's bare item
+/// (`None`: the member is skipped), `param` applies each of its parameters in order (so the
+/// last of a repeated key wins), and `keep` decides whether the finished fact is reported.
+/// Facts reach `sink` only once the whole field has parsed.
+fn facts<'a>(
+    value: &'a [u8],
+    start: impl Fn(BareItem<'a>) -> Option<Fact<'a>>,
+    param: impl Fn(&mut Fact<'a>, &'a [u8], BareItem<'a>),
+    keep: impl Fn(&Fact<'a>) -> bool,
+    mut sink: impl FnMut(Fact<'a>),
+) -> Result<(), Reason> {
+    let pass = |emit: &mut dyn FnMut(Fact<'a>)| {
+        let mut current: Option<Fact<'a>> = None;
+        let finish = |f: Option<Fact<'a>>, emit: &mut dyn FnMut(Fact<'a>)| {
+            if let Some(f) = f.filter(|f| keep(f)) {
+                emit(f);
             }
         };
-        if fact.quota.is_some() {
-            sink(fact);
-        }
+        sf::walk_list(value, |step| match step {
+            Step::Item(bare) => finish(core::mem::replace(&mut current, start(bare)), emit),
+            Step::InnerList => finish(current.take(), emit),
+            Step::Param(key, v) => {
+                if let Some(f) = current.as_mut() {
+                    param(f, key, v);
+                }
+            }
+        })
+        .map_err(|e| Reason::Syntax(e.kind))?;
+        finish(current, emit);
+        Ok(())
+    };
+    let mut held: heapless::Vec<Fact<'a>, HELD_FACTS> = heapless::Vec::new();
+    let mut overflow = false;
+    pass(&mut |f| overflow |= held.push(f).is_err())?;
+    if overflow {
+        // Valid, as the first pass showed: report everything on a second.
+        return pass(&mut sink);
     }
+    held.into_iter().for_each(sink);
     Ok(())
+}
+
+/// `RateLimit-Policy`: named policies (-08+, `q` required) or `quota;w=…` items (≤ -07).
+pub fn policy_field<'a>(value: &'a [u8], sink: impl FnMut(Fact<'a>)) -> Result<(), Reason> {
+    facts(
+        value,
+        |bare| match bare {
+            BareItem::Integer(q) => Some(Fact {
+                quota: u64::try_from(q).ok(),
+                extra: true,
+                ..Fact::unnamed()
+            }),
+            bare => Some(Fact {
+                name: name_of(bare)?,
+                ..Fact::unnamed()
+            }),
+        },
+        |f, key, v| match key {
+            b"w" => f.window_s = positive(Some(v)),
+            // An Integer item's quota is the item itself.
+            b"q" if !f.extra => f.quota = non_negative(Some(v)),
+            b"qu" if !f.extra => {
+                f.unit = match v {
+                    u if u.is_text("requests") => QuotaUnit::Requests,
+                    u if u.is_text("content-bytes") => QuotaUnit::ContentBytes,
+                    u if u.is_text("concurrent-requests") => QuotaUnit::ConcurrentRequests,
+                    _ => QuotaUnit::Other,
+                }
+            }
+            _ => {}
+        },
+        |f| f.quota.is_some(),
+        sink,
+    )
 }
 
 /// `RateLimit`: a List of named items with `r`/`t` (-08+), or the -07 Dictionary
@@ -184,21 +223,23 @@ pub fn ratelimit_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> R
         sink(fact);
         return Ok(());
     }
-    let list = sf::parse_list(value).map_err(|e| Reason::Syntax(e.kind))?;
-    for item in items(list) {
-        let Some(name) = name_of(item.bare()) else {
-            continue;
-        };
-        let p = item.params();
-        sink(Fact {
-            name,
-            quota: non_negative(p.get("q")),
-            remaining: non_negative(p.get("r")),
-            reset: non_negative(p.get("t")).map(Reset::Delta),
-            ..Fact::unnamed()
-        });
-    }
-    Ok(())
+    facts(
+        value,
+        |bare| {
+            Some(Fact {
+                name: name_of(bare)?,
+                ..Fact::unnamed()
+            })
+        },
+        |f, key, v| match key {
+            b"q" => f.quota = non_negative(Some(v)),
+            b"r" => f.remaining = non_negative(Some(v)),
+            b"t" => f.reset = non_negative(Some(v)).map(Reset::Delta),
+            _ => {}
+        },
+        |_| true,
+        sink,
+    )
 }
 
 /// A token-named -08 item such as `minute;r=1` also parses as a Dictionary, so -07 is

@@ -171,7 +171,7 @@ impl<'a> Params<'a> {
     /// The value of `key`, if present (the last one when repeated).
     pub fn get(&self, key: &str) -> Option<BareItem<'a>> {
         self.raw_iter()
-            .filter(|(k, _)| *k == key)
+            .filter(|(k, _)| *k == key.as_bytes())
             .last()
             .map(|(_, v)| v)
     }
@@ -182,7 +182,10 @@ impl<'a> Params<'a> {
         self.raw_iter()
             .enumerate()
             .filter(move |(i, (k, _))| !this.raw_iter().take(*i).any(|(e, _)| e == *k))
-            .filter_map(move |(_, (k, _))| Some((k, this.get(k)?)))
+            .filter_map(move |(_, (k, _))| {
+                let k = parse::ascii(k);
+                Some((k, this.get(k)?))
+            })
     }
 
     /// True when there are no parameters.
@@ -190,7 +193,7 @@ impl<'a> Params<'a> {
         self.0.is_empty()
     }
 
-    fn raw_iter(&self) -> impl Iterator<Item = (&'a str, BareItem<'a>)> + use<'a> {
+    fn raw_iter(&self) -> impl Iterator<Item = (&'a [u8], BareItem<'a>)> + use<'a> {
         let mut c = Cursor::new(self.0);
         core::iter::from_fn(move || parse::parameter(&mut c).ok())
     }
@@ -301,7 +304,7 @@ impl<'a> Dictionary<'a> {
 }
 
 fn dict_member<'a>(c: &mut Cursor<'a>) -> Result<(&'a str, Member<'a>), Error> {
-    let k = parse::key(c)?;
+    let k = parse::ascii(parse::key(c)?);
     if c.eat(b'=') {
         return Ok((k, parse::member(c)?.into()));
     }
@@ -343,6 +346,37 @@ pub fn parse_list(field: &[u8]) -> Result<List<'_>, Error> {
     let s = trim_sp(field);
     validate_members(s, |c| parse::member(c).map(drop))?;
     Ok(List(s))
+}
+
+/// A step of [`walk_list`].
+#[derive(Clone, Copy, Debug)]
+pub enum Step<'a> {
+    /// A member that is an Item, with its bare item; its parameters follow.
+    Item(BareItem<'a>),
+    /// A member that is an Inner List (validated, its items not reported); its parameters follow.
+    InnerList,
+    /// A parameter of the latest member, in order, its key as (ASCII) bytes; a repeated key
+    /// comes again (the last wins).
+    Param(&'a [u8], BareItem<'a>),
+}
+
+/// Validates a List field and reports its members and their parameters in the same single
+/// pass, for callers that extract a few values and want no second walk. Steps arrive before
+/// the field is known to be valid: on an error, discard what they gave.
+pub fn walk_list<'a>(field: &'a [u8], mut step: impl FnMut(Step<'a>)) -> Result<(), Error> {
+    validate_members(trim_sp(field), |c| {
+        if c.peek() == Some(b'(') {
+            parse::inner_list(c)?;
+            step(Step::InnerList);
+        } else {
+            step(Step::Item(parse::bare_item(c)?));
+        }
+        while c.peek() == Some(b';') {
+            let (k, v) = parse::parameter(c)?;
+            step(Step::Param(k, v));
+        }
+        Ok(())
+    })
 }
 
 /// Parses a Dictionary field. An empty (or all-SP) value is an empty dictionary.
@@ -391,6 +425,25 @@ mod tests {
         };
         assert_eq!(item.params().get("q"), Some(BareItem::Integer(7)));
         assert_eq!(list.members().count(), 1);
+    }
+
+    #[test]
+    fn byte_sequence_padding_only_completes_the_last_quantum() {
+        // Found by the sf_differential fuzz target: `Y2ik=` pads a complete quantum.
+        for bad in [&b":Y2ik=:"[..], b":Y2i==:", b":Y2ik==:"] {
+            assert!(parse_item(bad).is_err(), "{:?}", core::str::from_utf8(bad));
+        }
+        for good in [
+            &b":Y2ik:"[..],
+            b":Y2k=:",
+            b":YQ==:",
+            b":YQ=:",
+            b":YQ:",
+            b":Y2k:",
+            b"::",
+        ] {
+            assert!(parse_item(good).is_ok(), "{:?}", core::str::from_utf8(good));
+        }
     }
 
     #[test]

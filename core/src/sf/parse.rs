@@ -83,7 +83,7 @@ pub(crate) fn member<'a>(c: &mut Cursor<'a>) -> Result<RawMember<'a>, Error> {
 }
 
 /// Parses `( item *( 1*SP item ) )`, returning the text between the parentheses.
-fn inner_list<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
+pub(crate) fn inner_list<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
     c.eat(b'(');
     let start = c.pos();
     loop {
@@ -113,7 +113,8 @@ pub(crate) fn parameters<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
     Ok(c.slice(start))
 }
 
-pub(crate) fn parameter<'a>(c: &mut Cursor<'a>) -> Result<(&'a str, BareItem<'a>), Error> {
+/// A parameter: its key's bytes (ASCII, checked) and its value.
+pub(crate) fn parameter<'a>(c: &mut Cursor<'a>) -> Result<(&'a [u8], BareItem<'a>), Error> {
     c.eat(b';');
     c.skip_sp();
     let k = key(c)?;
@@ -125,7 +126,7 @@ pub(crate) fn parameter<'a>(c: &mut Cursor<'a>) -> Result<(&'a str, BareItem<'a>
     Ok((k, v))
 }
 
-pub(crate) fn key<'a>(c: &mut Cursor<'a>) -> Result<&'a str, Error> {
+pub(crate) fn key<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
     let start = c.pos();
     if !matches!(c.peek(), Some(b'a'..=b'z' | b'*')) {
         return Err(c.err(ErrorKind::BadKey));
@@ -136,7 +137,7 @@ pub(crate) fn key<'a>(c: &mut Cursor<'a>) -> Result<&'a str, Error> {
     ) {
         c.bump();
     }
-    Ok(ascii(c.slice(start)))
+    Ok(c.slice(start))
 }
 
 pub(crate) fn bare_item<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
@@ -207,9 +208,7 @@ fn string<'a>(c: &mut Cursor<'a>) -> Result<SfStr<'a>, Error> {
         }
     }
     let s = c.slice(start);
-    Ok(SfStr(ascii(
-        s.get(..s.len().saturating_sub(1)).unwrap_or(&[]),
-    )))
+    Ok(SfStr(s.get(..s.len().saturating_sub(1)).unwrap_or(&[])))
 }
 
 fn token<'a>(c: &mut Cursor<'a>) -> &'a str {
@@ -239,7 +238,9 @@ fn byte_sequence<'a>(c: &mut Cursor<'a>) -> Result<ByteSeq<'a>, Error> {
             Some(_) => return Err(c.err(ErrorKind::BadByteSequence)),
         }
     }
-    if data % 4 == 1 {
+    // Padding may only be in a partial last quantum (`xx==`, `xx=`, `xxx=`), not after a full
+    // one; missing or short padding is accepted as RFC 9651 §4.2.7 advises.
+    if data % 4 == 1 || (pad > 0 && (data % 4 == 0 || data % 4 + pad > 4)) {
         return Err(c.err(ErrorKind::BadByteSequence));
     }
     let s = c.slice(start);
@@ -318,6 +319,6 @@ fn utf8_len(lead: u8) -> Option<usize> {
 }
 
 /// Every byte the grammar accepts into keys, tokens and strings is ASCII, so this never fails.
-fn ascii(s: &[u8]) -> &str {
+pub(crate) fn ascii(s: &[u8]) -> &str {
     core::str::from_utf8(s).unwrap_or("")
 }

@@ -56,17 +56,18 @@ impl Decimal {
 /// The contents of an SF String between its quotes, validated, with escapes (`\"`, `\\`) intact.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct SfStr<'a>(pub(crate) &'a str);
+pub struct SfStr<'a>(pub(crate) &'a [u8]);
 
 impl<'a> SfStr<'a> {
     /// The raw text as it appeared, escapes included.
     pub fn raw(&self) -> &'a str {
-        self.0
+        // Validated as printable ASCII when parsed.
+        core::str::from_utf8(self.0).unwrap_or("")
     }
 
     /// The unescaped characters (all ASCII).
     pub fn chars(&self) -> impl Iterator<Item = char> + use<'a> {
-        let mut bytes = self.0.bytes();
+        let mut bytes = self.0.iter().copied();
         core::iter::from_fn(move || {
             let b = bytes.next()?;
             Some(if b == b'\\' {

@@ -1,0 +1,102 @@
+//! headroom side by side with governor (limiting) and sfv (parsing). Benchmark IDs are fixed so
+//! results compare over time: acquire/{headroom,governor}, acquire_denied/{headroom,governor},
+//! parse/{headroom,sfv}, retry_after_date/headroom.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use governor::clock::FakeRelativeClock;
+use governor::{Quota, RateLimiter};
+use headroom_benches::{SEED_POLICY, SEED_RATELIMIT, synthlink_configured};
+use headroom_core::header::{Reset, parse_http_date, policy_field, ratelimit_field};
+use headroom_core::time::{Duration, Instant};
+use std::hint::black_box;
+use std::num::NonZeroU32;
+
+fn acquire(c: &mut Criterion) {
+    let mut g = c.benchmark_group("acquire");
+    // 100 s apart, every request fits both of SynthLink's windows: each iteration is a grant.
+    g.bench_function("headroom", |b| {
+        let mut limiter = synthlink_configured();
+        let mut now = Instant::ZERO;
+        b.iter(|| {
+            now = now + Duration::from_secs(100);
+            let grant = limiter.try_acquire(black_box(now)).expect("room");
+            limiter.release(grant);
+        })
+    });
+    g.bench_function("governor", |b| {
+        let clock = FakeRelativeClock::default();
+        let quota = Quota::per_minute(NonZeroU32::new(60).unwrap());
+        let limiter = RateLimiter::direct_with_clock(quota, clock.clone());
+        b.iter(|| {
+            clock.advance(std::time::Duration::from_secs(100));
+            limiter.check().expect("room");
+        })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("acquire_denied");
+    g.bench_function("headroom", |b| {
+        let mut limiter = synthlink_configured();
+        while let Ok(grant) = limiter.try_acquire(Instant::ZERO) {
+            limiter.release(grant);
+        }
+        b.iter(|| limiter.try_acquire(black_box(Instant::ZERO)).unwrap_err())
+    });
+    g.bench_function("governor", |b| {
+        let clock = FakeRelativeClock::default();
+        let quota = Quota::per_minute(NonZeroU32::new(60).unwrap());
+        let limiter = RateLimiter::direct_with_clock(quota, clock);
+        while limiter.check().is_ok() {}
+        b.iter(|| limiter.check().unwrap_err())
+    });
+    g.finish();
+}
+
+/// (quota, window, remaining, reset) summed over the policies, so nothing is optimised away.
+fn parse(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse");
+    g.bench_function("headroom", |b| {
+        b.iter(|| {
+            let mut sum = 0u64;
+            policy_field(black_box(SEED_POLICY), |f| {
+                sum += f.quota.unwrap_or(0) + f.window_s.unwrap_or(0)
+            })
+            .unwrap();
+            ratelimit_field(black_box(SEED_RATELIMIT), |f| {
+                sum += f.remaining.unwrap_or(0);
+                if let Some(Reset::Delta(t)) = f.reset {
+                    sum += t;
+                }
+            })
+            .unwrap();
+            sum
+        })
+    });
+    g.bench_function("sfv", |b| {
+        let int = |item: &sfv::Item, key: &str| -> u64 {
+            item.params
+                .get(key)
+                .and_then(|v| v.as_integer())
+                .map_or(0, |i| i64::from(i) as u64)
+        };
+        b.iter(|| {
+            let mut sum = 0u64;
+            let policy: sfv::List = sfv::Parser::new(black_box(SEED_POLICY)).parse().unwrap();
+            let state: sfv::List = sfv::Parser::new(black_box(SEED_RATELIMIT)).parse().unwrap();
+            for entry in policy.iter().chain(&state) {
+                if let sfv::ListEntry::Item(item) = entry {
+                    sum += int(item, "q") + int(item, "w") + int(item, "r") + int(item, "t");
+                }
+            }
+            sum
+        })
+    });
+    g.finish();
+
+    c.bench_function("retry_after_date/headroom", |b| {
+        b.iter(|| parse_http_date(black_box(b"Sun, 06 Nov 1994 08:49:37 GMT"), None).unwrap())
+    });
+}
+
+criterion_group!(benches, acquire, parse);
+criterion_main!(benches);

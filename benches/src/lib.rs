@@ -1,0 +1,35 @@
+//! Benchmarks of headroom against its peers (`benches/compare.rs`, criterion) and the
+//! quota-utilization simulation (`src/bin/utilization.rs`).
+//!
+//! ```sh
+//! cargo bench -p headroom-benches                       # full criterion runs
+//! cargo bench -p headroom-benches -- --quick            # what CI runs
+//! cargo run --release -p headroom-benches --bin utilization
+//! ```
+//!
+//! The library holds what both share: the SynthLink policy and its limiter type.
+
+use headroom_core::limiter::{Config, Limiter};
+use headroom_core::time::Duration;
+use headroom_core::window::{Buckets, Log, Window};
+
+pub mod sim;
+
+/// A limiter for SynthLink's documented policy: 60/min exact, 1,000/day in 56 buckets.
+pub type SynthLink = Limiter<(Window<Log<60>>, Window<Buckets<56>>)>;
+
+/// The SynthLink policy, configured locally.
+pub fn synthlink_configured() -> SynthLink {
+    Limiter::new(
+        (
+            Window::exact(60, Duration::from_secs(60)),
+            Window::bucketed(1000, Duration::from_secs(86_400)),
+        ),
+        Config::DEFAULT,
+    )
+}
+
+/// The seed's `RateLimit-Policy` value.
+pub const SEED_POLICY: &[u8] = br#""minute";q=60;w=60, "day";q=1000;w=86400"#;
+/// The seed's `RateLimit` value.
+pub const SEED_RATELIMIT: &[u8] = br#""minute";r=42;t=12, "day";r=913;t=43120"#;
