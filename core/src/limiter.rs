@@ -548,6 +548,7 @@ impl Relation {
     }
 }
 
+#[inline]
 fn effective_length(rule: &Rule, config: &Config) -> Duration {
     let len = rule.length();
     len + Duration::from_millis(u64::from(config.guard_ms))
@@ -555,6 +556,7 @@ fn effective_length(rule: &Rule, config: &Config) -> Duration {
 }
 
 /// `quota × permille / 1000`, rounded down but never below 1 for a non-zero quota.
+#[inline]
 fn apply_permille(quota: u32, permille: u16) -> u32 {
     if permille >= 1000 || quota == 0 {
         return quota;

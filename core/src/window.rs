@@ -323,6 +323,7 @@ impl Rule {
     }
 
     /// The quota in force: the tighter of the local and the server's, `None` when neither is set.
+    #[inline]
     pub fn quota(&self) -> Option<u32> {
         let q = self.local_quota.min(self.server_quota);
         (q != NONE && !self.is_unset()).then_some(q)

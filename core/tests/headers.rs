@@ -483,5 +483,8 @@ fn fields_with_many_policies_are_read_whole_or_not_at_all() {
     let bad = br#"a;r=1, b;r=2, c;r=3, d;r=4, e;r=5, f;r=6,"#;
     assert!(ratelimit_field(bad, |_| count += 1).is_err());
     assert!(policy_field(&bad[..bad.len() - 1], |_| count += 1).is_ok());
-    assert_eq!(count, 0, "no q: no policies, and nothing from the malformed field");
+    assert_eq!(
+        count, 0,
+        "no q: no policies, and nothing from the malformed field"
+    );
 }

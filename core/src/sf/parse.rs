@@ -156,40 +156,41 @@ pub(crate) fn bare_item<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
 
 /// RFC 9651 §4.2.4: Integers of at most 15 digits, Decimals of at most 12.3 digits.
 fn number<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
-    let negative = c.eat(b'-');
-    if !matches!(c.peek(), Some(b'0'..=b'9')) {
+    let sign = if c.eat(b'-') { -1 } else { 1 };
+    let (value, int_digits) = digits(c, 0, 16);
+    if int_digits == 0 {
         return Err(c.err(ErrorKind::BadNumber));
     }
-    let (mut value, mut digits, mut frac_digits, mut decimal) = (0i64, 0usize, 0usize, false);
-    while let Some(b) = c.peek() {
-        match b {
-            b'0'..=b'9' => {
-                value = value * 10 + i64::from(b - b'0');
-                digits += 1;
-                frac_digits += usize::from(decimal);
-            }
-            b'.' if !decimal => {
-                if digits > 12 {
-                    return Err(c.err(ErrorKind::NumberTooLong));
-                }
-                decimal = true;
-            }
-            _ => break,
-        }
-        c.bump();
-        if digits > 15 {
-            return Err(c.err(ErrorKind::NumberTooLong));
-        }
+    if !c.eat(b'.') {
+        return match int_digits {
+            ..=15 => Ok(BareItem::Integer(sign * value)),
+            _ => Err(c.err(ErrorKind::NumberTooLong)),
+        };
     }
-    let sign = if negative { -1 } else { 1 };
-    if !decimal {
-        return Ok(BareItem::Integer(sign * value));
+    if int_digits > 12 {
+        return Err(c.err(ErrorKind::NumberTooLong));
     }
-    if frac_digits == 0 || frac_digits > 3 {
-        return Err(c.err(ErrorKind::BadNumber));
-    }
-    let scale = [1000, 100, 10, 1].get(frac_digits).copied().unwrap_or(1);
+    let (value, frac_digits) = digits(c, value, 4);
+    let scale = match frac_digits {
+        1 => 100,
+        2 => 10,
+        3 => 1,
+        _ => return Err(c.err(ErrorKind::BadNumber)),
+    };
     Ok(BareItem::Decimal(Decimal(sign * value * scale)))
+}
+
+/// Reads a run of digits onto `value`, returning it and the run's length. Digits past `keep`
+/// are not added (callers reject such numbers), so nothing overflows.
+fn digits(c: &mut Cursor<'_>, mut value: i64, keep: usize) -> (i64, usize) {
+    let start = c.pos;
+    while let Some(d @ b'0'..=b'9') = c.peek() {
+        if c.pos - start < keep {
+            value = value * 10 + i64::from(d - b'0');
+        }
+        c.pos += 1;
+    }
+    (value, c.pos - start)
 }
 
 fn string<'a>(c: &mut Cursor<'a>) -> Result<SfStr<'a>, Error> {
