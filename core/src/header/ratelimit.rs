@@ -152,23 +152,34 @@ fn facts<'a>(
     mut sink: impl FnMut(Fact<'a>),
 ) -> Result<(), Reason> {
     let pass = |emit: &mut dyn FnMut(Fact<'a>)| {
-        let mut current: Option<Fact<'a>> = None;
-        let finish = |f: Option<Fact<'a>>, emit: &mut dyn FnMut(Fact<'a>)| {
-            if let Some(f) = f.filter(|f| keep(f)) {
-                emit(f);
-            }
-        };
+        // The member being read, and whether it is one to report.
+        let (mut current, mut active) = (Fact::unnamed(), false);
         sf::walk_list(value, |step| match step {
-            Step::Item(bare) => finish(core::mem::replace(&mut current, start(bare)), emit),
-            Step::InnerList => finish(current.take(), emit),
+            Step::Item(bare) => {
+                if active && keep(&current) {
+                    emit(current);
+                }
+                (current, active) = match start(bare) {
+                    Some(f) => (f, true),
+                    None => (Fact::unnamed(), false),
+                };
+            }
+            Step::InnerList => {
+                if active && keep(&current) {
+                    emit(current);
+                }
+                active = false;
+            }
             Step::Param(key, v) => {
-                if let Some(f) = current.as_mut() {
-                    param(f, key, v);
+                if active {
+                    param(&mut current, key, v);
                 }
             }
         })
         .map_err(|e| Reason::Syntax(e.kind))?;
-        finish(current, emit);
+        if active && keep(&current) {
+            emit(current);
+        }
         Ok(())
     };
     let mut held: heapless::Vec<Fact<'a>, HELD_FACTS> = heapless::Vec::new();
@@ -245,6 +256,11 @@ pub fn ratelimit_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> R
 /// A token-named -08 item such as `minute;r=1` also parses as a Dictionary, so -07 is
 /// recognised only by an Integer-valued `limit`, `remaining` or `reset` member.
 fn draft7_dictionary(value: &[u8]) -> Option<Fact<'_>> {
+    // A Dictionary starts with a key; -08 lists mostly start with a quoted name.
+    let first = value.iter().find(|&&b| b != b' ')?;
+    if !matches!(first, b'a'..=b'z' | b'*') {
+        return None;
+    }
     let dict = sf::parse_dictionary(value).ok()?;
     let int = |k: &str| match dict.get(k)? {
         Member::Item(i) => non_negative(Some(i.bare())),

@@ -114,6 +114,7 @@ pub(crate) fn parameters<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
 }
 
 /// A parameter: its key's bytes (ASCII, checked) and its value.
+#[inline]
 pub(crate) fn parameter<'a>(c: &mut Cursor<'a>) -> Result<(&'a [u8], BareItem<'a>), Error> {
     c.eat(b';');
     c.skip_sp();
@@ -126,6 +127,7 @@ pub(crate) fn parameter<'a>(c: &mut Cursor<'a>) -> Result<(&'a [u8], BareItem<'a
     Ok((k, v))
 }
 
+#[inline]
 pub(crate) fn key<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
     let start = c.pos();
     if !matches!(c.peek(), Some(b'a'..=b'z' | b'*')) {
@@ -140,6 +142,7 @@ pub(crate) fn key<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
     Ok(c.slice(start))
 }
 
+#[inline]
 pub(crate) fn bare_item<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
     match c.peek() {
         Some(b'-' | b'0'..=b'9') => number(c),
@@ -155,6 +158,7 @@ pub(crate) fn bare_item<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
 }
 
 /// RFC 9651 §4.2.4: Integers of at most 15 digits, Decimals of at most 12.3 digits.
+#[inline]
 fn number<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
     let sign = if c.eat(b'-') { -1 } else { 1 };
     let (value, int_digits) = digits(c, 0, 16);
@@ -182,6 +186,7 @@ fn number<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
 
 /// Reads a run of digits onto `value`, returning it and the run's length. Digits past `keep`
 /// are not added (callers reject such numbers), so nothing overflows.
+#[inline]
 fn digits(c: &mut Cursor<'_>, mut value: i64, keep: usize) -> (i64, usize) {
     let start = c.pos;
     while let Some(d @ b'0'..=b'9') = c.peek() {
@@ -193,6 +198,7 @@ fn digits(c: &mut Cursor<'_>, mut value: i64, keep: usize) -> (i64, usize) {
     (value, c.pos - start)
 }
 
+#[inline]
 fn string<'a>(c: &mut Cursor<'a>) -> Result<SfStr<'a>, Error> {
     c.eat(b'"');
     let start = c.pos();
