@@ -1,0 +1,101 @@
+//! A minimal Cortex-M4F application: one task polls SynthLink every second. With the
+//! `headroom` feature it goes through a static headroom limiter and headroom-embassy's HTTP
+//! client; without it, it sends the same request and reads the response head directly.
+#![no_std]
+#![no_main]
+
+mod driver;
+mod net;
+
+use embassy_executor::Spawner;
+use embassy_time::Timer;
+use panic_halt as _;
+
+const URL: &str = "http://api.synth-link.example/v1/records?limit=10";
+
+#[embassy_executor::main]
+async fn main(spawner: Spawner) {
+    let peripherals = cortex_m::Peripherals::take().unwrap();
+    driver::start(peripherals.SYST, 16_000_000);
+    spawner.spawn(poll().unwrap());
+}
+
+#[cfg(feature = "headroom")]
+mod paced {
+    use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+    use headroom_embassy::{SharedLimiter, SynthLinkWindows};
+
+    /// Every task of the device shares this limiter.
+    pub static API: SharedLimiter<CriticalSectionRawMutex, SynthLinkWindows> =
+        SharedLimiter::new(headroom_embassy::synthlink());
+
+    /// xorshift64, seeded per device; a real device would use its hardware RNG.
+    pub struct Jitter(pub u64);
+
+    impl rand_core::TryRng for Jitter {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            Ok(self.try_next_u64()? as u32)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            Ok(self.0)
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            for b in dst {
+                *b = self.try_next_u64()? as u8;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(feature = "headroom")]
+#[embassy_executor::task]
+async fn poll() {
+    let stack = net::Stack;
+    let headers = [("Authorization", "Bearer device-key")];
+    let client = headroom_embassy::http::Client::new(&stack, &stack, &paced::API, &headers);
+    let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
+    loop {
+        let mut rx = [0u8; 1024];
+        if let Ok(response) = client.get(URL, &mut rx, &mut rng).await {
+            core::hint::black_box(response.body);
+        }
+        Timer::after_secs(1).await;
+    }
+}
+
+#[cfg(not(feature = "headroom"))]
+#[embassy_executor::task]
+async fn poll() {
+    use embedded_io_async::{Read, Write};
+    use embedded_nal_async::{AddrType, Dns, TcpConnect};
+    let stack = net::Stack;
+    loop {
+        let mut rx = [0u8; 1024];
+        if let Ok(ip) = stack
+            .get_host_by_name("api.synth-link.example", AddrType::Either)
+            .await
+            && let Ok(mut conn) = stack.connect(core::net::SocketAddr::new(ip, 80)).await
+        {
+            let _ = conn
+                .write_all(b"GET /v1/records?limit=10 HTTP/1.1\r\nHost: api.synth-link.example\r\nConnection: close\r\nAuthorization: Bearer device-key\r\n\r\n")
+                .await;
+            let mut filled = 0;
+            while let Ok(n @ 1..) = conn.read(&mut rx[filled..]).await {
+                filled += n;
+                let mut headers = [httparse::EMPTY_HEADER; 32];
+                let mut parsed = httparse::Response::new(&mut headers);
+                if let Ok(httparse::Status::Complete(head)) = parsed.parse(&rx[..filled]) {
+                    core::hint::black_box((parsed.code, &rx[head..filled]));
+                    break;
+                }
+            }
+        }
+        let _ = URL;
+        Timer::after_secs(1).await;
+    }
+}

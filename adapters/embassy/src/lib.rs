@@ -1,0 +1,68 @@
+//! headroom for firmware: one rate limiter per API identity, shared by every task of a device,
+//! and a small HTTP/1.1 client that goes through it, over any
+//! [`embedded_nal_async::TcpConnect`] + [`embedded_nal_async::Dns`] stack (embassy-net's
+//! `TcpClient` and `DnsSocket` on a device).
+//!
+//! `#![no_std]`, no allocation, no unsafe. Time comes from embassy-time; the application (or
+//! its HAL) provides the one time driver of the binary.
+//!
+//! ```no_run
+//! use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+//! use headroom_embassy::{SharedLimiter, SynthLinkWindows};
+//!
+//! // SynthLink's documented policy, learned and kept in sync from its headers: 512 bytes.
+//! static API: SharedLimiter<CriticalSectionRawMutex, SynthLinkWindows> =
+//!     SharedLimiter::new(headroom_embassy::synthlink());
+//!
+//! async fn poll_sensor_api() -> Result<(), headroom_embassy::Error<()>> {
+//!     let ticket = API.acquire().await?; // sleeps until the limits allow a request
+//!     // ... send the request, then hand the response's status and headers back:
+//!     API.observe_response(ticket, 200, [("RateLimit", &b"\"minute\";r=41;t=30"[..])], None);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! - [`SharedLimiter`]: the core limiter behind an embassy-sync blocking mutex, generic over
+//!   the raw mutex (`CriticalSectionRawMutex`, `ThreadModeRawMutex`, `NoopRawMutex`), `const`
+//!   so it can be a `static`. [`SharedLimiter::acquire`] sleeps with embassy-time.
+//! - [`retry`]: runs a request closure under the core's retry and backoff decisions.
+//! - [`http::Client`]: GET/POST with caller-supplied buffers, rate limited end to end. Plain
+//!   HTTP: for TLS, hand it a `TcpConnect` whose connections are TLS streams.
+//!
+//! Features: `defmt` or `log` (exclusive) for diagnostics; `json` to read `retry_after` from a
+//! 429's JSON body.
+#![no_std]
+#![deny(unsafe_code)]
+
+#[cfg(all(feature = "defmt", feature = "log"))]
+compile_error!("features `defmt` and `log` are mutually exclusive: pick one");
+
+mod fmt;
+
+pub mod http;
+mod retry;
+mod shared;
+
+pub use headroom_core;
+pub use retry::retry;
+pub use shared::{SharedLimiter, SynthLinkWindows, Ticket, synthlink};
+
+use headroom_core::backoff::GiveUp;
+use headroom_core::limiter::Denied;
+
+/// What went wrong.
+#[derive(Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Error<E> {
+    /// The limiter would make the caller wait longer than `Config::max_wait_ms`.
+    WouldWait(Denied),
+    /// The request got no response (`E`: the transport's error), and is not retried further.
+    Transport(E),
+    /// The server kept refusing; the last status is given.
+    GaveUp {
+        /// Why retrying stopped.
+        reason: GiveUp,
+        /// The last response's status.
+        status: u16,
+    },
+}
