@@ -353,9 +353,20 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
 
     /// Units of a budget kept unused so that `quota_permille` holds under server sync too.
     fn reserve(&self, hash: u32) -> u32 {
+        self.server_quota_of(hash)
+            .map_or(0, |q| q - apply_permille(q, self.config.quota_permille))
+    }
+
+    /// The quota in force in the window bound to server policy `hash`.
+    fn server_quota_of(&self, hash: u32) -> Option<u32> {
         self.rule_where(|r| r.name_hash == hash && r.server_quota != crate::window::NONE)
             .and_then(Rule::quota)
-            .map_or(0, |q| q - apply_permille(q, self.config.quota_permille))
+    }
+
+    /// The length of the window policy `hash` is bound to, once known.
+    fn length_of(&self, hash: u32) -> Option<Duration> {
+        self.rule_where(|r| r.name_hash == hash && !r.is_unset())
+            .map(Rule::length)
     }
 
     /// The first window rule matching `f`.
@@ -370,10 +381,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
     /// at most 1/64 of the policy's window when that is known (as for `guard_ms`).
     fn reset_guard(&self, hash: u32, window_s: Option<u64>) -> Duration {
         let guard = Duration::from_millis(u64::from(self.config.reset_guard_ms));
-        let bound = self
-            .rule_where(|r| r.name_hash == hash && !r.is_unset())
-            .map(Rule::length);
-        match window_s.map(Duration::from_secs).or(bound) {
+        match window_s.map(Duration::from_secs).or(self.length_of(hash)) {
             Some(w) => guard.min(Duration::from_millis(w.as_millis() / 64)),
             None => guard,
         }
@@ -436,7 +444,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         let uncounted = u32::from(self.in_flight);
         let cap = self.foreign_cap(hash);
         let current = self.budgets.iter().position(|b| b.name_hash == hash);
-        let window = self.window_of(hash);
+        let window = self.length_of(hash).unwrap_or(Duration::from_secs(1));
         if let Some(b) = current.map(|i| &mut self.budgets[i])
             && b.until > now
         {
@@ -496,17 +504,10 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         }
     }
 
-    /// The length of the window bound to policy `hash`, else 1 s.
-    fn window_of(&self, hash: u32) -> Duration {
-        self.rule_where(|r| r.name_hash == hash && !r.is_unset())
-            .map_or(Duration::from_secs(1), Rule::length)
-    }
-
     /// The most units a budget holds back for other clients: 1/16 of its quota (when known),
     /// at least 1, at most [`MAX_FOREIGN_RESERVE`].
     fn foreign_cap(&self, hash: u32) -> u32 {
-        self.rule_where(|r| r.name_hash == hash && r.server_quota != crate::window::NONE)
-            .and_then(Rule::quota)
+        self.server_quota_of(hash)
             .map_or(1, |q| (q / 16).clamp(1, MAX_FOREIGN_RESERVE))
     }
 }

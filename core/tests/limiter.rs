@@ -4,7 +4,7 @@ use headroom_core::backoff::{Attempt, Backoff, Decision, GiveUp, Jitter, Method,
 use headroom_core::limiter::{Cause, Config, Limiter};
 use headroom_core::observation::Observation;
 use headroom_core::time::{Duration, Instant};
-use headroom_core::window::{Buckets, Log, Window};
+use headroom_core::window::{Buckets, Log, Window, Windows};
 use proptest::prelude::*;
 
 type SynthLink = Limiter<(Window<Log<60>>, Window<Buckets<56>>)>;
@@ -21,9 +21,20 @@ fn synthlink() -> SynthLink {
 
 /// The limiter after one plain response, so that it lets several requests be in flight.
 fn heard(mut l: SynthLink) -> SynthLink {
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(ms(0), g, &obs(200, &[]));
+    exchange(&mut l, 0, 0, 200, &[]);
     l
+}
+
+/// One request sent at `sent` ms and answered at `back` ms with `status` and `headers`.
+fn exchange<W: Windows, const B: usize>(
+    l: &mut Limiter<W, B>,
+    sent: u64,
+    back: u64,
+    status: u16,
+    headers: &[(&str, &str)],
+) {
+    let g = l.try_acquire(ms(sent)).unwrap();
+    l.observe(ms(back), g, &obs(status, headers));
 }
 
 fn ms(n: u64) -> Instant {
@@ -107,17 +118,15 @@ fn learns_windows_from_the_server_with_no_local_config() {
         l.peek(ms(0)).is_ok(),
         "no limits known, nothing to hold back"
     );
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(
-        ms(10),
-        g,
-        &obs(
-            200,
-            &[(
-                "RateLimit-Policy",
-                r#""second";q=2;w=1, "hour";q=100;w=3600"#,
-            )],
-        ),
+    exchange(
+        &mut l,
+        0,
+        10,
+        200,
+        &[(
+            "RateLimit-Policy",
+            r#""second";q=2;w=1, "hour";q=100;w=3600"#,
+        )],
     );
     assert_eq!(l.windows().0.rule().quota(), Some(2));
     assert_eq!(l.windows().0.rule().length(), Duration::from_secs(1));
@@ -131,17 +140,15 @@ fn learns_windows_from_the_server_with_no_local_config() {
 #[test]
 fn server_can_only_tighten_local_limits() {
     let mut l = synthlink();
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(
-        ms(0),
-        g,
-        &obs(
-            200,
-            &[(
-                "RateLimit-Policy",
-                r#""minute";q=120;w=60, "day";q=10;w=86400"#,
-            )],
-        ),
+    exchange(
+        &mut l,
+        0,
+        0,
+        200,
+        &[(
+            "RateLimit-Policy",
+            r#""minute";q=120;w=60, "day";q=10;w=86400"#,
+        )],
     );
     assert_eq!(
         l.windows().0.rule().quota(),
@@ -209,17 +216,15 @@ fn a_hostile_policy_cannot_block_past_max_pause() {
         (Window::learned_exact(), Window::learned_bucketed()),
         Config::DEFAULT,
     );
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(
-        ms(0),
-        g,
-        &obs(
-            200,
-            &[(
-                "RateLimit-Policy",
-                r#""z";q=0;w=60, "y";q=1;w=999999999999"#,
-            )],
-        ),
+    exchange(
+        &mut l,
+        0,
+        0,
+        200,
+        &[(
+            "RateLimit-Policy",
+            r#""z";q=0;w=60, "y";q=1;w=999999999999"#,
+        )],
     );
     assert_eq!(
         l.windows().0.rule().quota(),
@@ -241,13 +246,17 @@ fn a_hostile_policy_cannot_block_past_max_pause() {
 #[test]
 fn retry_after_pauses_every_caller_and_is_capped() {
     let mut l = synthlink();
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(ms(100), g, &obs(429, &[("Retry-After", "12")]));
+    exchange(&mut l, 0, 100, 429, &[("Retry-After", "12")]);
     let d = l.peek(ms(200)).unwrap_err();
     assert_eq!((d.until, d.cause), (ms(12_100), Cause::Paused));
 
-    let g = l.try_acquire(ms(12_100)).unwrap();
-    l.observe(ms(12_200), g, &obs(429, &[("Retry-After", "999999999999")]));
+    exchange(
+        &mut l,
+        12_100,
+        12_200,
+        429,
+        &[("Retry-After", "999999999999")],
+    );
     let d = l.peek(ms(12_300)).unwrap_err();
     assert_eq!(
         d.until,
@@ -274,8 +283,7 @@ fn body_retry_after_pauses_too_and_200_retry_after_does_not() {
     l.observe(ms(0), g, &o);
     assert_eq!(l.next_allowed(ms(0)), ms(5_000));
     let mut l = synthlink();
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(ms(0), g, &obs(200, &[("Retry-After", "5")]));
+    exchange(&mut l, 0, 0, 200, &[("Retry-After", "5")]);
     assert!(l.peek(ms(0)).is_ok());
 }
 
@@ -283,8 +291,7 @@ fn body_retry_after_pauses_too_and_200_retry_after_does_not() {
 fn works_with_no_headers_and_a_backwards_clock() {
     let mut l: Limiter<Window<Log<2>>> = Limiter::new(Window::exact(2, MIN), Config::DEFAULT);
     for t in [5_000, 1_000] {
-        let g = l.try_acquire(ms(t)).unwrap();
-        l.observe(ms(t), g, &obs(200, &[]));
+        exchange(&mut l, t, t, 200, &[]);
     }
     // The clock went back to 1 s; both grants count as of 5 s.
     assert_eq!(l.next_allowed(ms(0)), ms(5_000 + 60_250));
@@ -494,11 +501,12 @@ fn a_server_policy_tightens_the_window_of_the_same_length() {
         (Window::bucketed(1000, DAY), Window::exact(60, MIN)),
         Config::DEFAULT,
     );
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(
-        ms(0),
-        g,
-        &obs(200, &[("RateLimit-Policy", r#""minute";q=30;w=60"#)]),
+    exchange(
+        &mut l,
+        0,
+        0,
+        200,
+        &[("RateLimit-Policy", r#""minute";q=30;w=60"#)],
     );
     assert_eq!(l.windows().1.rule().quota(), Some(30));
     assert_eq!(l.windows().0.rule().quota(), Some(1000));
@@ -631,17 +639,19 @@ fn stays_aligned_with_a_fixed_window_server() {
 fn after_a_reset_one_probe_goes_then_the_budget_rules() {
     let mut l: Limiter<Window<Log<8>>> = Limiter::new(Window::learned_exact(), Config::DEFAULT);
     let policy = ("RateLimit-Policy", r#""m";q=2;w=64"#);
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(
-        ms(10),
-        g,
-        &obs(200, &[policy, ("RateLimit", r#""m";r=1;t=30"#)]),
+    exchange(
+        &mut l,
+        0,
+        10,
+        200,
+        &[policy, ("RateLimit", r#""m";r=1;t=30"#)],
     );
-    let g = l.try_acquire(ms(20)).unwrap();
-    l.observe(
-        ms(30),
-        g,
-        &obs(200, &[policy, ("RateLimit", r#""m";r=0;t=30"#)]),
+    exchange(
+        &mut l,
+        20,
+        30,
+        200,
+        &[policy, ("RateLimit", r#""m";r=0;t=30"#)],
     );
     let denied = l.try_acquire(ms(40)).unwrap_err();
     assert_eq!(denied.cause, Cause::ServerBudget);
@@ -710,14 +720,12 @@ fn the_margin_holds_under_server_sync() {
 fn a_learned_policy_takes_a_ring_that_can_count_it() {
     let mut l: Limiter<(Window<Log<4>>, Window<Log<64>>)> =
         Limiter::new((Window::learned(), Window::learned()), Config::DEFAULT);
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(
-        ms(0),
-        g,
-        &obs(
-            200,
-            &[("RateLimit-Policy", r#""big";q=50;w=10, "small";q=3;w=1"#)],
-        ),
+    exchange(
+        &mut l,
+        0,
+        0,
+        200,
+        &[("RateLimit-Policy", r#""big";q=50;w=10, "small";q=3;w=1"#)],
     );
     assert_eq!(
         l.windows().1.rule().quota(),
@@ -931,11 +939,12 @@ fn another_client_of_the_identity_is_noticed_and_left_its_share() {
         Config::DEFAULT,
     );
     let policy = ("RateLimit-Policy", r#""m";q=60;w=60"#);
-    let g = l.try_acquire(ms(0)).unwrap();
-    l.observe(
-        ms(10),
-        g,
-        &obs(200, &[policy, ("RateLimit", r#""m";r=59;t=60"#)]),
+    exchange(
+        &mut l,
+        0,
+        10,
+        200,
+        &[policy, ("RateLimit", r#""m";r=59;t=60"#)],
     );
     let g = l.try_acquire(ms(20)).unwrap();
     // Our one request explains 59 → 58; the server says 56: someone spent 2 meanwhile.
@@ -945,11 +954,12 @@ fn another_client_of_the_identity_is_noticed_and_left_its_share() {
         &obs(200, &[policy, ("RateLimit", r#""m";r=56;t=60"#)]),
     );
     assert_eq!(l.shared_reserve(), 2);
-    let g = l.try_acquire(ms(40)).unwrap();
-    l.observe(
-        ms(50),
-        g,
-        &obs(200, &[policy, ("RateLimit", r#""m";r=3;t=60"#)]),
+    exchange(
+        &mut l,
+        40,
+        50,
+        200,
+        &[policy, ("RateLimit", r#""m";r=3;t=60"#)],
     );
     assert_eq!(l.shared_reserve(), 3, "capped at q/16");
     // 3 remain, all held back for the other client.
@@ -976,11 +986,12 @@ fn another_client_of_the_identity_is_noticed_and_left_its_share() {
     assert_eq!(l.shared_reserve(), 3);
     assert!(l.try_acquire(ms(now)).is_err(), "3 left, 3 held back");
     let reset = t + 10 + 60_000 + 937;
-    let g = l.try_acquire(ms(reset)).unwrap();
-    l.observe(
-        ms(reset + 5),
-        g,
-        &obs(200, &[policy, ("RateLimit", r#""m";r=59;t=60"#)]),
+    exchange(
+        &mut l,
+        reset,
+        reset + 5,
+        200,
+        &[policy, ("RateLimit", r#""m";r=59;t=60"#)],
     );
     assert_eq!(l.shared_reserve(), 2);
 }

@@ -28,6 +28,16 @@ fn server(policies: &[&str], fault: Fault) -> serve::Server {
 
 const KEY_A: &[(&str, &str)] = &[("Authorization", "Bearer key-a")];
 
+/// Another device of the same identity spends `n` requests of the window first.
+fn spend_with_key_b(server: &serve::Server, n: usize) {
+    let other = headroom_ureq::Client::builder(headroom_ureq::SharedLimiter::new(&[]).unwrap())
+        .header("Authorization", "Bearer key-b")
+        .build();
+    for _ in 0..n {
+        assert_eq!(other.get(&server.base_url()).unwrap().status, 200);
+    }
+}
+
 fn learned(
     limiter: &SharedLimiter<impl embassy_sync::blocking_mutex::raw::RawMutex, SynthLinkWindows>,
 ) -> Vec<(u32, u64)> {
@@ -95,13 +105,7 @@ fn tasks_share_a_static_limiter_without_429s() {
 #[test]
 fn honours_retry_after_when_another_key_spent_the_window() {
     let server = server(&["minute:3:2"], Fault::None);
-    // Another device of the same identity spends the window first.
-    let other = headroom_ureq::Client::builder(headroom_ureq::SharedLimiter::new(&[]).unwrap())
-        .header("Authorization", "Bearer key-b")
-        .build();
-    for _ in 0..3 {
-        assert_eq!(other.get(&server.base_url()).unwrap().status, 200);
-    }
+    spend_with_key_b(&server, 3);
     let limiter: SharedLimiter<NoopRawMutex, SynthLinkWindows> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
     let client = Client::new(&stack, &stack, &limiter, KEY_A);
@@ -116,10 +120,7 @@ fn honours_retry_after_when_another_key_spent_the_window() {
 #[test]
 fn gives_up_when_the_server_asks_for_too_long() {
     let server = server(&["minute:1:3600"], Fault::None);
-    let other = headroom_ureq::Client::builder(headroom_ureq::SharedLimiter::new(&[]).unwrap())
-        .header("Authorization", "Bearer key-b")
-        .build();
-    assert_eq!(other.get(&server.base_url()).unwrap().status, 200);
+    spend_with_key_b(&server, 1);
     let limiter: SharedLimiter<NoopRawMutex, SynthLinkWindows> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
     let client = Client::new(&stack, &stack, &limiter, KEY_A);
