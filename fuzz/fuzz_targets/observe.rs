@@ -24,8 +24,10 @@ fuzz_target!(|data: &[u8]| {
     );
     let grant = limiter.try_acquire(now).expect("a fresh limiter grants");
     limiter.observe(now, grant, &obs);
-    // A hostile server cannot silence the device past max_pause (plus the window guards).
-    let cap = Duration::from_millis(u64::from(Config::DEFAULT.max_pause_ms))
+    // A hostile server cannot silence the device past max_pause, plus the window guards and
+    // the day ring's bucket (a `Buckets<56>` frees quota up to 1/55 of its window late).
+    let max_pause = u64::from(Config::DEFAULT.max_pause_ms);
+    let cap = Duration::from_millis(max_pause + max_pause.div_ceil(55))
         + Duration::from_millis(u64::from(Config::DEFAULT.reset_guard_ms))
         + Duration::from_millis(u64::from(Config::DEFAULT.guard_ms));
     let next = limiter.next_allowed(now);
