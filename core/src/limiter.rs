@@ -240,14 +240,14 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         let now = now.max(self.last_now);
         self.peek(now)?;
         self.last_now = now;
-        for i in 0..self.windows.count() {
-            if let Some((rule, track)) = self.windows.get_mut(i)
-                && rule.quota().is_some()
-            {
-                // Cannot fail: peek found room in every window with a quota.
-                track.record(now, effective_length(rule, &self.config));
+        let config = &self.config;
+        self.windows.each_mut(|_, rule, track| {
+            // Every window with a length counts the grant (peek found room in those with a
+            // quota); an unset one is cleared when it is learned.
+            if !rule.is_unset() {
+                track.record(now, effective_length(rule, config));
             }
-        }
+        });
         for b in self.budgets.iter_mut() {
             if b.until > now {
                 b.remaining = b.remaining.saturating_sub(1);
@@ -316,8 +316,8 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         consider(self.paused_until, Cause::Paused);
         // Waits that end with a response, not at a known instant: re-check shortly (adapters
         // also wake waiters on every response).
-        let recheck = now + Duration::from_millis(u64::from(self.config.guard_ms).max(1));
         if !self.heard && self.in_flight > 0 {
+            let recheck = now + Duration::from_millis(u64::from(self.config.guard_ms).max(1));
             consider(recheck, Cause::Discovering);
         }
         for b in self.budgets.iter().filter(|b| b.until > now) {
@@ -325,18 +325,15 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
                 consider(b.until, Cause::ServerBudget);
             }
         }
-        for i in 0..self.windows.count() {
-            let Some((rule, track)) = self.windows.get(i) else {
-                continue;
-            };
-            let Some(q) = rule.quota() else { continue };
+        self.windows.each(|i, rule, track| {
+            let Some(q) = rule.quota() else { return };
             if self.budget_governs(rule, now) {
-                continue;
+                return;
             }
             let q = apply_permille(q, self.config.quota_permille);
             let t = track.free_at(now, effective_length(rule, &self.config), q);
             consider(t, Cause::Window(i as u8));
-        }
+        });
         worst
     }
 

@@ -65,10 +65,14 @@ impl<const N: usize> Log<N> {
     }
 
     fn stamp(&self, i: usize) -> Option<Instant> {
-        let slot = usize::from(self.head) + i;
-        let slot = if slot >= N { slot - N } else { slot };
+        let slot = Self::wrap(usize::from(self.head) + i);
         let offset = *self.stamps.get(slot)?;
         Some(self.base + Duration::from_millis(u64::from(offset)))
+    }
+
+    /// Ring slot of position `i` < 2N counted from slot 0 (no division on the hot path).
+    fn wrap(i: usize) -> usize {
+        if i >= N { i - N } else { i }
     }
 
     /// Index of the first grant still inside the window at `now`.
@@ -81,7 +85,7 @@ impl<const N: usize> Log<N> {
 
     fn prune(&mut self, now: Instant, length: Duration) {
         let dead = self.first_live(now, length);
-        self.head = ((usize::from(self.head) + dead) % N.max(1)) as u16;
+        self.head = Self::wrap(usize::from(self.head) + dead) as u16;
         self.len -= dead as u16;
     }
 
@@ -118,6 +122,9 @@ impl<const N: usize> Track for Log<N> {
         if quota == 0 {
             return Instant::MAX;
         }
+        if usize::from(self.len) < quota {
+            return now; // even if every held grant were live
+        }
         let first = self.first_live(now, length);
         let live = usize::from(self.len) - first;
         if live < quota {
@@ -135,7 +142,7 @@ impl<const N: usize> Track for Log<N> {
         }
         if usize::from(self.len) >= N {
             // Forget the oldest: the N newest grants free the window no earlier than all of them.
-            self.head = ((usize::from(self.head) + 1) % N) as u16;
+            self.head = Self::wrap(usize::from(self.head) + 1) as u16;
             self.len -= 1;
         }
         if self.len == 0 {
@@ -143,7 +150,7 @@ impl<const N: usize> Track for Log<N> {
         }
         self.rebase(now, length);
         let offset = now.saturating_duration_since(self.base).as_millis();
-        let slot = (usize::from(self.head) + usize::from(self.len)) % N.max(1);
+        let slot = Self::wrap(usize::from(self.head) + usize::from(self.len));
         match (self.stamps.get_mut(slot), u32::try_from(offset)) {
             (Some(s), Ok(off)) => *s = off,
             _ => return false,
@@ -221,6 +228,9 @@ impl<const S: usize> Track for Buckets<S> {
     fn free_at(&self, now: Instant, length: Duration, quota: u32) -> Instant {
         if quota == 0 {
             return Instant::MAX;
+        }
+        if self.total < quota {
+            return now; // even if every held bucket were live
         }
         let width = Self::width(length);
         let current = self.bucket_of(now.as_millis(), width);
@@ -412,6 +422,34 @@ pub trait Windows {
     fn get(&self, i: usize) -> Option<(&Rule, &dyn Track)>;
     /// Window `i`'s rule and ring, mutably.
     fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)>;
+
+    /// Calls `f` with each window's index, rule and ring, in order. Tuples visit their windows
+    /// one by one rather than through [`Windows::get`]'s index, so the check a request makes
+    /// compiles to straight-line code.
+    #[inline]
+    fn each(&self, mut f: impl FnMut(usize, &Rule, &dyn Track))
+    where
+        Self: Sized,
+    {
+        for i in 0..self.count() {
+            if let Some((rule, track)) = self.get(i) {
+                f(i, rule, track);
+            }
+        }
+    }
+
+    /// [`Windows::each`], mutably.
+    #[inline]
+    fn each_mut(&mut self, mut f: impl FnMut(usize, &mut Rule, &mut dyn Track))
+    where
+        Self: Sized,
+    {
+        for i in 0..self.count() {
+            if let Some((rule, track)) = self.get_mut(i) {
+                f(i, rule, track);
+            }
+        }
+    }
 }
 
 impl<T: Track> Windows for Window<T> {
@@ -459,6 +497,14 @@ macro_rules! tuple_windows {
                     $($i => Some((&mut self.$i.rule, &mut self.$i.track as &mut dyn Track)),)+
                     _ => None,
                 }
+            }
+            #[inline]
+            fn each(&self, mut f: impl FnMut(usize, &Rule, &dyn Track)) {
+                $(f($i, &self.$i.rule, &self.$i.track);)+
+            }
+            #[inline]
+            fn each_mut(&mut self, mut f: impl FnMut(usize, &mut Rule, &mut dyn Track)) {
+                $(f($i, &mut self.$i.rule, &mut self.$i.track);)+
             }
         }
     };
