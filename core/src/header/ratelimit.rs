@@ -189,7 +189,7 @@ fn facts<'a>(
         // Valid, as the first pass showed: report everything on a second.
         return pass(&mut sink);
     }
-    held.into_iter().for_each(sink);
+    held.iter().copied().for_each(sink);
     Ok(())
 }
 

@@ -50,6 +50,18 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// Advances past the bytes of class `class` (see [`CLASS`]), returning how many.
+    #[inline]
+    fn skip_class(&mut self, class: u8) -> usize {
+        let rest = self.s.get(self.pos..).unwrap_or(&[]);
+        let n = rest
+            .iter()
+            .position(|&b| !is(b, class))
+            .unwrap_or(rest.len());
+        self.pos += n;
+        n
+    }
+
     fn slice(&self, from: usize) -> &'a [u8] {
         self.s.get(from..self.pos).unwrap_or(&[])
     }
@@ -57,6 +69,64 @@ impl<'a> Cursor<'a> {
     pub(crate) fn err(&self, kind: ErrorKind) -> Error {
         Error { kind, at: self.pos }
     }
+}
+
+/// Byte classes, one bit each in [`CLASS`]: a table lookup per byte instead of a chain of
+/// range comparisons (as httparse does).
+const KEY_START: u8 = 1;
+const KEY: u8 = 2;
+const TCHAR: u8 = 4;
+/// Printable ASCII other than `"` and `\`: bytes a String holds unescaped.
+const PLAIN: u8 = 8;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let c = b as u8;
+        let mut bits = 0;
+        if c.is_ascii_lowercase() || c == b'*' {
+            bits |= KEY_START | KEY;
+        }
+        if c.is_ascii_digit() || matches!(c, b'_' | b'-' | b'.') {
+            bits |= KEY;
+        }
+        // tchar (RFC 9110 §5.6.2) plus ":" and "/".
+        if c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+                    | b':'
+                    | b'/'
+            )
+        {
+            bits |= TCHAR;
+        }
+        if c >= 0x20 && c <= 0x7e && c != b'"' && c != b'\\' {
+            bits |= PLAIN;
+        }
+        t[b] = bits;
+        b += 1;
+    }
+    t
+};
+
+#[inline]
+fn is(b: u8, class: u8) -> bool {
+    CLASS[usize::from(b)] & class != 0
 }
 
 /// Strips the leading and trailing SP that RFC 9651 discards around a whole field.
@@ -130,15 +200,10 @@ pub(crate) fn parameter<'a>(c: &mut Cursor<'a>) -> Result<(&'a [u8], BareItem<'a
 #[inline]
 pub(crate) fn key<'a>(c: &mut Cursor<'a>) -> Result<&'a [u8], Error> {
     let start = c.pos();
-    if !matches!(c.peek(), Some(b'a'..=b'z' | b'*')) {
+    if !c.peek().is_some_and(|b| is(b, KEY_START)) {
         return Err(c.err(ErrorKind::BadKey));
     }
-    while matches!(
-        c.peek(),
-        Some(b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b'*')
-    ) {
-        c.bump();
-    }
+    c.skip_class(KEY);
     Ok(c.slice(start))
 }
 
@@ -161,7 +226,7 @@ pub(crate) fn bare_item<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
 #[inline]
 fn number<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
     let sign = if c.eat(b'-') { -1 } else { 1 };
-    let (value, int_digits) = digits(c, 0, 16);
+    let (value, int_digits) = digits(c, 0);
     if int_digits == 0 {
         return Err(c.err(ErrorKind::BadNumber));
     }
@@ -174,7 +239,7 @@ fn number<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
     if int_digits > 12 {
         return Err(c.err(ErrorKind::NumberTooLong));
     }
-    let (value, frac_digits) = digits(c, value, 4);
+    let (value, frac_digits) = digits(c, value);
     let scale = match frac_digits {
         1 => 100,
         2 => 10,
@@ -184,15 +249,13 @@ fn number<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
     Ok(BareItem::Decimal(Decimal(sign * value * scale)))
 }
 
-/// Reads a run of digits onto `value`, returning it and the run's length. Digits past `keep`
-/// are not added (callers reject such numbers), so nothing overflows.
+/// Reads a run of digits onto `value`, returning it and the run's length. The arithmetic wraps
+/// rather than overflowing: callers reject runs long enough to wrap (over 15 digits in all).
 #[inline]
-fn digits(c: &mut Cursor<'_>, mut value: i64, keep: usize) -> (i64, usize) {
+fn digits(c: &mut Cursor<'_>, mut value: i64) -> (i64, usize) {
     let start = c.pos;
     while let Some(d @ b'0'..=b'9') = c.peek() {
-        if c.pos - start < keep {
-            value = value * 10 + i64::from(d - b'0');
-        }
+        value = value.wrapping_mul(10).wrapping_add(i64::from(d - b'0'));
         c.pos += 1;
     }
     (value, c.pos - start)
@@ -203,6 +266,7 @@ fn string<'a>(c: &mut Cursor<'a>) -> Result<SfStr<'a>, Error> {
     c.eat(b'"');
     let start = c.pos();
     loop {
+        c.skip_class(PLAIN);
         match c.bump() {
             None => return Err(c.err(ErrorKind::UnterminatedString)),
             Some(b'"') => break,
@@ -221,15 +285,8 @@ fn string<'a>(c: &mut Cursor<'a>) -> Result<SfStr<'a>, Error> {
 fn token<'a>(c: &mut Cursor<'a>) -> &'a str {
     let start = c.pos();
     c.bump();
-    while c.peek().is_some_and(is_token_char) {
-        c.bump();
-    }
+    c.skip_class(TCHAR);
     ascii(c.slice(start))
-}
-
-/// tchar (RFC 9110 §5.6.2) plus ":" and "/".
-fn is_token_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~:/".contains(&b)
 }
 
 fn byte_sequence<'a>(c: &mut Cursor<'a>) -> Result<ByteSeq<'a>, Error> {
