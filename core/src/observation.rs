@@ -53,7 +53,7 @@ impl Policy {
     /// A stable 32-bit hash of the name (FNV-1a; the unnamed policy hashes to 0), used to match
     /// the same policy across responses without storing its name.
     pub fn name_hash(&self) -> u32 {
-        self.name.as_deref().map_or(0, |n| name_hash(n.chars()))
+        self.name.as_deref().map_or(0, |n| name_hash(n.bytes()))
     }
 
     /// What the limiter matches this policy by across responses: its name's hash; for an
@@ -62,20 +62,18 @@ impl Policy {
     /// different responses); else 0.
     pub fn key(&self) -> u32 {
         match (self.name.as_deref(), self.window_s) {
-            (Some(n), _) => name_hash(n.chars()),
+            (Some(n), _) => name_hash(n.bytes()),
             // A NUL prefix keeps these apart from any real name.
-            (None, Some(w)) => {
-                name_hash(core::iter::once('\0').chain(w.to_le_bytes().map(char::from)))
-            }
+            (None, Some(w)) => name_hash(core::iter::once(0).chain(w.to_le_bytes())),
             (None, None) => 0,
         }
     }
 }
 
-/// FNV-1a over the characters of a name; never 0, which is reserved for "unnamed".
-pub fn name_hash(chars: impl Iterator<Item = char>) -> u32 {
-    let h = chars.fold(0x811c_9dc5u32, |h, c| {
-        (h ^ c as u32).wrapping_mul(0x0100_0193)
+/// FNV-1a over the bytes of a name; never 0, which is reserved for "unnamed".
+pub fn name_hash(bytes: impl Iterator<Item = u8>) -> u32 {
+    let h = bytes.fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
     h.max(1)
 }
@@ -285,7 +283,7 @@ impl<const P: usize> Observation<P> {
             named => self.policies.iter().position(|p| {
                 p.name
                     .as_deref()
-                    .is_some_and(|n| n.chars().eq(named.chars()))
+                    .is_some_and(|n| n.bytes().eq(named.bytes()))
             }),
         };
         if found.is_some() {
@@ -295,8 +293,8 @@ impl<const P: usize> Observation<P> {
             Name::Unnamed => None,
             named => {
                 let mut s = String::new();
-                for c in named.chars() {
-                    s.push(c).ok()?;
+                for b in named.bytes() {
+                    s.push(char::from(b)).ok()?;
                 }
                 Some(s)
             }

@@ -128,7 +128,7 @@ impl Field {
     pub fn from_name(name: &str) -> Option<Field> {
         Field::ALL
             .into_iter()
-            .find(|f| f.name().eq_ignore_ascii_case(name.trim()))
+            .find(|f| f.name().eq_ignore_ascii_case(name.trim_ascii()))
     }
 
     /// The legacy number this field carries, if it is one of the ≤ -06 or `X-` fields.

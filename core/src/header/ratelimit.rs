@@ -25,14 +25,19 @@ pub enum Name<'a> {
 }
 
 impl Name<'_> {
-    /// The name's characters (escapes undone).
-    pub fn chars(&self) -> impl Iterator<Item = char> + '_ {
+    /// The name's bytes, escapes undone (Strings and Tokens are ASCII).
+    pub fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
         let (s, t) = match self {
-            Name::String(s) => (Some(s.chars()), None),
-            Name::Token(t) => (None, Some(t.chars())),
+            Name::String(s) => (Some(s.bytes()), None),
+            Name::Token(t) => (None, Some(t.bytes())),
             Name::Unnamed => (None, None),
         };
         s.into_iter().flatten().chain(t.into_iter().flatten())
+    }
+
+    /// The name's characters (escapes undone).
+    pub fn chars(&self) -> impl Iterator<Item = char> + '_ {
+        self.bytes().map(char::from)
     }
 }
 

@@ -65,8 +65,8 @@ impl<'a> SfStr<'a> {
         core::str::from_utf8(self.0).unwrap_or("")
     }
 
-    /// The unescaped characters (all ASCII).
-    pub fn chars(&self) -> impl Iterator<Item = char> + use<'a> {
+    /// The unescaped bytes (all printable ASCII).
+    pub fn bytes(&self) -> impl Iterator<Item = u8> + use<'a> {
         let mut bytes = self.0.iter().copied();
         core::iter::from_fn(move || {
             let b = bytes.next()?;
@@ -74,13 +74,18 @@ impl<'a> SfStr<'a> {
                 bytes.next().unwrap_or(b)
             } else {
                 b
-            } as char)
+            })
         })
+    }
+
+    /// The unescaped characters (all ASCII).
+    pub fn chars(&self) -> impl Iterator<Item = char> + use<'a> {
+        self.bytes().map(char::from)
     }
 
     /// True when the unescaped text equals `s`.
     pub fn eq_str(&self, s: &str) -> bool {
-        self.chars().eq(s.chars())
+        self.bytes().eq(s.bytes())
     }
 }
 

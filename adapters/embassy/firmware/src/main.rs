@@ -1,6 +1,10 @@
-//! A minimal Cortex-M4F application: one task polls SynthLink every second. With the
-//! `headroom` feature it goes through a static headroom limiter and headroom-embassy's HTTP
-//! client; without it, it sends the same request and reads the response head directly.
+//! A minimal Cortex-M4F application: one task polls SynthLink every second. Three builds
+//! measure headroom's footprint against the same application:
+//! - no features: the application's own request (DNS, connect, write, read the head with
+//!   httparse), unpaced;
+//! - `paced`: the same request, paced by a static headroom limiter, its response headers fed
+//!   back, retried under headroom's backoff: the limiter, header parser and backoff;
+//! - `client` (default): headroom-embassy's HTTP client does the request.
 #![no_std]
 #![no_main]
 
@@ -20,7 +24,7 @@ async fn main(spawner: Spawner) {
     spawner.spawn(poll().unwrap());
 }
 
-#[cfg(feature = "headroom")]
+#[cfg(feature = "paced")]
 mod paced {
     use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
     use headroom_embassy::{SharedLimiter, SynthLinkWindows};
@@ -52,7 +56,7 @@ mod paced {
     }
 }
 
-#[cfg(feature = "headroom")]
+#[cfg(feature = "client")]
 #[embassy_executor::task]
 async fn poll() {
     let stack = net::Stack;
@@ -68,33 +72,82 @@ async fn poll() {
     }
 }
 
-#[cfg(not(feature = "headroom"))]
-#[embassy_executor::task]
-async fn poll() {
+/// The application's own request: resolves, connects, sends, and reads until the response
+/// head is complete. Returns how much of `rx` was filled.
+#[cfg(not(feature = "client"))]
+async fn exchange(stack: &net::Stack, rx: &mut [u8]) -> Option<usize> {
     use embedded_io_async::{Read, Write};
     use embedded_nal_async::{AddrType, Dns, TcpConnect};
+    let ip = stack
+        .get_host_by_name("api.synth-link.example", AddrType::Either)
+        .await
+        .ok()?;
+    let mut conn = stack
+        .connect(core::net::SocketAddr::new(ip, 80))
+        .await
+        .ok()?;
+    conn.write_all(b"GET /v1/records?limit=10 HTTP/1.1\r\nHost: api.synth-link.example\r\nConnection: close\r\nAuthorization: Bearer device-key\r\n\r\n")
+        .await
+        .ok()?;
+    let mut filled = 0;
+    while let Ok(n @ 1..) = conn.read(&mut rx[filled..]).await {
+        filled += n;
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut parsed = httparse::Response::new(&mut headers);
+        if let Ok(httparse::Status::Complete(_)) = parsed.parse(&rx[..filled]) {
+            return Some(filled);
+        }
+    }
+    None
+}
+
+#[cfg(not(feature = "paced"))]
+#[embassy_executor::task]
+async fn poll() {
     let stack = net::Stack;
     loop {
         let mut rx = [0u8; 1024];
-        if let Ok(ip) = stack
-            .get_host_by_name("api.synth-link.example", AddrType::Either)
-            .await
-            && let Ok(mut conn) = stack.connect(core::net::SocketAddr::new(ip, 80)).await
-        {
-            let _ = conn
-                .write_all(b"GET /v1/records?limit=10 HTTP/1.1\r\nHost: api.synth-link.example\r\nConnection: close\r\nAuthorization: Bearer device-key\r\n\r\n")
-                .await;
-            let mut filled = 0;
-            while let Ok(n @ 1..) = conn.read(&mut rx[filled..]).await {
-                filled += n;
-                let mut headers = [httparse::EMPTY_HEADER; 32];
-                let mut parsed = httparse::Response::new(&mut headers);
-                if let Ok(httparse::Status::Complete(head)) = parsed.parse(&rx[..filled]) {
-                    core::hint::black_box((parsed.code, &rx[head..filled]));
-                    break;
-                }
+        if let Some(filled) = exchange(&stack, &mut rx).await {
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut parsed = httparse::Response::new(&mut headers);
+            if let Ok(httparse::Status::Complete(head)) = parsed.parse(&rx[..filled]) {
+                core::hint::black_box((parsed.code, &rx[head..filled]));
             }
         }
+        let _ = URL;
+        Timer::after_secs(1).await;
+    }
+}
+
+#[cfg(all(feature = "paced", not(feature = "client")))]
+#[embassy_executor::task]
+async fn poll() {
+    use headroom_embassy::headroom_core::backoff::{Method, RetryPolicy};
+    use headroom_embassy::headroom_core::observation::Observation;
+    let stack = net::Stack;
+    let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
+    loop {
+        let mut rx = [0u8; 1024];
+        let sent = headroom_embassy::retry(
+            &paced::API,
+            &RetryPolicy::DEFAULT,
+            Method::Get,
+            &mut rng,
+            async |_| {
+                let filled = exchange(&stack, &mut rx).await.ok_or(())?;
+                let mut headers = [httparse::EMPTY_HEADER; 32];
+                let mut parsed = httparse::Response::new(&mut headers);
+                let Ok(httparse::Status::Complete(head)) = parsed.parse(&rx[..filled]) else {
+                    return Err(());
+                };
+                let fields = parsed.headers.iter().map(|h| (h.name, h.value));
+                let obs: Observation =
+                    Observation::parse(parsed.code, fields, None, None, &mut [0u8; 256]);
+                Ok((obs, head))
+            },
+        )
+        .await;
+        core::hint::black_box(sent.is_ok());
         let _ = URL;
         Timer::after_secs(1).await;
     }
