@@ -559,10 +559,44 @@ fn apply_permille(quota: u32, permille: u16) -> u32 {
     if permille >= 1000 || quota == 0 {
         return quota;
     }
-    let scaled = u64::from(quota) * u64::from(permille) / 1000;
-    sat_u32(scaled).max(1)
+    // floor(q × p / 1000) for q = 1000a + b is a × p + floor(b × p / 1000): exact, in 32 bits.
+    let p = u32::from(permille);
+    ((quota / 1000) * p + (quota % 1000) * p / 1000).max(1)
 }
 
 fn sat_u32(v: u64) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_permille;
+
+    #[test]
+    fn permille_in_32_bits_matches_the_wide_formula() {
+        let quotas = [
+            1,
+            2,
+            59,
+            60,
+            999,
+            1000,
+            1001,
+            86_399,
+            4_000_000,
+            u32::MAX - 1,
+            u32::MAX,
+        ];
+        for q in quotas {
+            for p in [0u16, 1, 500, 800, 999, 1000, 1500] {
+                let wide = if p >= 1000 {
+                    u64::from(q)
+                } else {
+                    (u64::from(q) * u64::from(p) / 1000).max(1)
+                };
+                assert_eq!(u64::from(apply_permille(q, p)), wide, "q={q} p={p}");
+            }
+        }
+        assert_eq!(apply_permille(0, 800), 0);
+    }
 }

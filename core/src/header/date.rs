@@ -82,7 +82,7 @@ fn asctime(s: &[u8]) -> Option<i64> {
 }
 
 /// ` Nov ` with the given separators → 1..=12.
-fn month(s: &[u8], before: u8, after: u8) -> Option<i64> {
+fn month(s: &[u8], before: u8, after: u8) -> Option<i32> {
     let [b, m0, m1, m2, a] = *s else { return None };
     if b != before || a != after {
         return None;
@@ -91,11 +91,11 @@ fn month(s: &[u8], before: u8, after: u8) -> Option<i64> {
     MONTHS
         .iter()
         .position(|name| **name == m)
-        .map(|i| i as i64 + 1)
+        .map(|i| i as i32 + 1)
 }
 
 /// ` 08:49:37` followed by `suffix`; returns seconds into the day.
-fn time_of_day(s: &[u8], suffix: &[u8]) -> Option<i64> {
+fn time_of_day(s: &[u8], suffix: &[u8]) -> Option<i32> {
     if s.len() != 9 + suffix.len() || s.first()? != &b' ' || s.get(9..)? != suffix {
         return None;
     }
@@ -111,20 +111,22 @@ fn time_of_day(s: &[u8], suffix: &[u8]) -> Option<i64> {
     (h < 24 && m < 60 && sec <= 60).then_some(h * 3600 + m * 60 + sec)
 }
 
-fn digits(s: &[u8]) -> Option<i64> {
-    if s.is_empty() {
+/// At most four digits (every caller slices two or four), so `i32` arithmetic: a device's
+/// 32-bit core does it in registers, without 64-bit division routines.
+fn digits(s: &[u8]) -> Option<i32> {
+    if s.is_empty() || s.len() > 4 {
         return None;
     }
-    s.iter().try_fold(0i64, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + i64::from(b - b'0'))
+    s.iter().try_fold(0i32, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + i32::from(b - b'0'))
     })
 }
 
-fn full_year(yy: i64, now_unix: Option<u64>) -> i64 {
+fn full_year(yy: i32, now_unix: Option<u64>) -> i32 {
     let Some(now) = now_unix else {
         return if yy >= 70 { 1900 + yy } else { 2000 + yy };
     };
-    let this_year = year_of(now as i64);
+    let this_year = year_of(i64::try_from(now).unwrap_or(i64::MAX));
     let century = this_year - this_year.rem_euclid(100);
     let candidate = century + yy;
     if candidate > this_year + 50 {
@@ -135,7 +137,7 @@ fn full_year(yy: i64, now_unix: Option<u64>) -> i64 {
 }
 
 /// Unix seconds for a civil date, rejecting impossible days (31 Feb).
-fn civil(year: i64, month: i64, day: i64, secs: i64) -> Option<i64> {
+fn civil(year: i32, month: i32, day: i32, secs: i32) -> Option<i64> {
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let month_len = [
         31,
@@ -155,11 +157,12 @@ fn civil(year: i64, month: i64, day: i64, secs: i64) -> Option<i64> {
     if day < 1 || day > max_day {
         return None;
     }
-    Some(days_from_civil(year, month, day) * 86_400 + secs)
+    Some(i64::from(days_from_civil(year, month, day)) * 86_400 + i64::from(secs))
 }
 
 /// Howard Hinnant's days-from-civil: days since 1970-01-01 in the proleptic Gregorian calendar.
-pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+/// Years are at most four digits, so every intermediate fits `i32`.
+pub(crate) fn days_from_civil(y: i32, m: i32, d: i32) -> i32 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -169,16 +172,18 @@ pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn year_of(unix: i64) -> i64 {
-    // Inverse of days_from_civil, year only.
-    let z = unix.div_euclid(86_400) + 719_468;
+/// The year of a Unix time from 1970 to year ~19,000 (clamped to that range).
+fn year_of(unix: i64) -> i32 {
+    // Inverse of days_from_civil, year only. 86,400 = 128 × 675: a shift, then a 32-bit division.
+    let days = u32::try_from(unix.clamp(0, (1 << 39) - 1) >> 7).unwrap_or(u32::MAX) / 675;
+    let z = i32::try_from(days).unwrap_or(i32::MAX) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    yoe + era * 400 + i64::from(month <= 2)
+    yoe + era * 400 + i32::from(month <= 2)
 }
 
 pub(crate) fn trim_ows(s: &[u8]) -> &[u8] {
@@ -242,9 +247,10 @@ mod tests {
 
     #[test]
     fn year_of_inverts_days_from_civil() {
-        for y in [1900, 1969, 1970, 1999, 2000, 2024, 2100, 2400] {
+        for y in [1970, 1999, 2000, 2024, 2100, 2400, 9999] {
             for (m, d) in [(1, 1), (2, 28), (12, 31)] {
-                assert_eq!(year_of(days_from_civil(y, m, d) * 86_400 + 3_600), y);
+                let unix = i64::from(days_from_civil(y, m, d)) * 86_400 + 3_600;
+                assert_eq!(year_of(unix), y);
             }
         }
     }
