@@ -79,7 +79,7 @@ impl Duration {
 
     /// The span in whole seconds, rounded up (a wait of 1.2 s is reported as 2 s).
     pub const fn as_secs_ceil(self) -> u64 {
-        self.0.div_ceil(1000)
+        div_ceil_1000(self.0)
     }
 
     /// `self * n`, saturating.
@@ -131,6 +131,16 @@ impl Sub for Duration {
     }
 }
 
+/// `n.div_ceil(1000)` by multiplication: a 32-bit device has no 64-bit divide instruction, and
+/// the division would link a 64-bit division routine (about 1 KiB of flash on Cortex-M).
+/// n / 1000 = (n / 8) / 125, and for y < 2^61, y / 125 = (y × ⌈2^68 / 125⌉) >> 68 exactly (the
+/// rounding error y × (⌈2^68 / 125⌉ × 125 − 2^68) stays below 2^68).
+pub(crate) const fn div_ceil_1000(n: u64) -> u64 {
+    const M: u128 = (1u128 << 68).div_ceil(125);
+    let q = ((((n >> 3) as u128) * M) >> 68) as u64;
+    if q * 1000 == n { q } else { q + 1 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +163,26 @@ mod tests {
         assert_eq!(Duration::from_millis(1001).as_secs_ceil(), 2);
         assert_eq!(Duration::ZERO.as_secs_ceil(), 0);
         assert_eq!(Duration::MAX.as_secs_ceil(), u64::MAX / 1000 + 1);
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let edges = [
+            0,
+            1,
+            999,
+            1000,
+            1001,
+            1999,
+            2000,
+            u64::MAX - 1000,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for n in edges.into_iter().chain((0..100_000).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x >> (x % 64)
+        })) {
+            assert_eq!(div_ceil_1000(n), n.div_ceil(1000), "{n}");
+        }
     }
 }

@@ -169,48 +169,66 @@ impl<const N: usize> Track for Log<N> {
 ///
 /// A grant is counted while its bucket is among the last `S`, which is at least `length` after
 /// any instant inside it, so quota is never released early; it may be released up to one bucket
-/// late. `S` must be at least 2.
+/// late. `S` must be at least 2; lengths are taken up to `u32::MAX` ms (49.7 days).
+///
+/// Buckets are laid from the newest one's start, and the ring is walked without dividing: a
+/// device's 32-bit core has no 64-bit divide instruction, and this runs on every request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Buckets<const S: usize> {
-    newest: u64,
+    /// Start of the newest bucket, in ms.
+    newest_start: u64,
     counts: [u16; S],
     /// The sum of `counts`, so that checking a window is O(1) while no bucket expires.
     total: u32,
+    /// Ring slot of the newest bucket.
+    head: u16,
 }
 
 impl<const S: usize> Buckets<S> {
     /// Empty buckets.
     pub const fn new() -> Self {
         assert!(S >= 2, "Buckets needs at least 2 buckets");
+        assert!(
+            S < u16::MAX as usize,
+            "Buckets needs fewer than 65535 buckets"
+        );
         Buckets {
-            newest: 0,
+            newest_start: 0,
             counts: [0; S],
             total: 0,
+            head: 0,
         }
     }
 
     fn width(length: Duration) -> u64 {
-        length.as_millis().div_ceil(S as u64 - 1).max(1)
+        let ms = u32::try_from(length.as_millis()).unwrap_or(u32::MAX);
+        u64::from(ms.div_ceil(S as u32 - 1).max(1))
     }
 
-    /// The absolute bucket of `ms`: mostly the newest, found without dividing.
-    fn bucket_of(&self, ms: u64, width: u64) -> u64 {
-        let start = self.newest.saturating_mul(width);
-        if ms >= start && ms - start < width {
-            self.newest
+    /// Whole buckets from the newest one's start to `ms`: 0 inside it (or before it: a clock
+    /// that went backwards lands in the newest bucket), at most `S` (all have expired by then).
+    fn steps(&self, ms: u64, width: u64) -> usize {
+        let mut delta = ms.saturating_sub(self.newest_start);
+        if delta >= width.saturating_mul(S as u64) {
+            return S;
+        }
+        let mut steps = 0;
+        while delta >= width {
+            delta -= width;
+            steps += 1;
+        }
+        steps
+    }
+
+    /// The count of the bucket `age` buckets older than the newest (`age` < S).
+    fn count(&self, age: usize) -> u32 {
+        let head = usize::from(self.head);
+        let slot = if age <= head {
+            head - age
         } else {
-            ms / width
-        }
-    }
-
-    /// The count of absolute bucket `k`, if it is still held.
-    fn count(&self, k: u64) -> u32 {
-        if k > self.newest || self.newest - k >= S as u64 {
-            return 0;
-        }
-        self.counts
-            .get((k % S as u64) as usize)
-            .map_or(0, |&c| u32::from(c))
+            head + S - age
+        };
+        self.counts.get(slot).map_or(0, |&c| u32::from(c))
     }
 }
 
@@ -233,43 +251,50 @@ impl<const S: usize> Track for Buckets<S> {
             return now; // even if every held bucket were live
         }
         let width = Self::width(length);
-        let current = self.bucket_of(now.as_millis(), width);
-        let oldest = current.saturating_sub(S as u64 - 1);
-        // The held total, less the buckets that expired since the newest was recorded.
-        let expired = self.newest.saturating_sub(S as u64 - 1)..oldest.min(self.newest + 1);
-        let mut live = if current >= self.newest + S as u64 {
-            0
-        } else {
-            expired.fold(self.total, |t, k| t.saturating_sub(self.count(k)))
-        };
+        let steps = self.steps(now.as_millis(), width);
+        // Now `steps` buckets after the newest, the oldest `steps` held ones have expired.
+        let live_ages = S - steps;
+        let mut live = (live_ages..S).fold(self.total, |t, age| t.saturating_sub(self.count(age)));
         if live < quota {
             return now;
         }
-        for k in oldest..=current {
-            live -= self.count(k);
+        for age in (0..live_ages).rev() {
+            live -= self.count(age);
             if live < quota {
-                // Bucket k stops counting once the current bucket is k + S.
-                return Instant::from_millis(k.saturating_add(S as u64).saturating_mul(width));
+                // That bucket stops counting once the current one is S buckets after it.
+                let after = (S - age) as u64;
+                return Instant::from_millis(
+                    self.newest_start
+                        .saturating_add(after.saturating_mul(width)),
+                );
             }
         }
         Instant::MAX
     }
 
     fn record(&mut self, now: Instant, length: Duration) -> bool {
-        let k = self.bucket_of(now.as_millis(), Self::width(length));
-        if k > self.newest {
-            let stale = (k - self.newest).min(S as u64);
-            for j in 0..stale {
-                if let Some(c) = self.counts.get_mut(((k - j) % S as u64) as usize) {
+        let ms = now.as_millis();
+        let width = Self::width(length);
+        let steps = self.steps(ms, width);
+        if steps > 0 {
+            for _ in 0..steps {
+                self.head = if usize::from(self.head) + 1 == S {
+                    0
+                } else {
+                    self.head + 1
+                };
+                if let Some(c) = self.counts.get_mut(usize::from(self.head)) {
                     self.total -= u32::from(*c);
                     *c = 0;
                 }
             }
-            self.newest = k;
+            self.newest_start = if steps == S {
+                ms // every bucket expired: lay them afresh from now
+            } else {
+                self.newest_start + steps as u64 * width
+            };
         }
-        // A clock that went backwards lands in the newest bucket: counted, never lost.
-        let slot = (self.newest % S as u64) as usize;
-        match self.counts.get_mut(slot) {
+        match self.counts.get_mut(usize::from(self.head)) {
             Some(c) if *c < u16::MAX => *c += 1,
             _ => return false,
         }

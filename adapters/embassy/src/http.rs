@@ -243,7 +243,7 @@ fn compose_head(
     if let Some(b) = body {
         let mut digits = [0u8; 20];
         put(b"Content-Length: ")?;
-        put(decimal(b.len() as u64, &mut digits))?;
+        put(decimal(b.len(), &mut digits))?;
         put(b"\r\n")?;
     }
     put(b"\r\n")?;
@@ -353,7 +353,8 @@ fn parse_usize(v: &[u8]) -> Option<usize> {
 }
 
 /// `n` in decimal, written at the end of `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+/// `usize`, not `u64`: a 32-bit device divides it in hardware, without a 64-bit division routine.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
     let mut i = buf.len();
     loop {
         i -= 1;

@@ -348,7 +348,7 @@ fn number(bare: BareItem<'_>) -> Option<u64> {
         BareItem::Integer(i) => u64::try_from(i).ok(),
         BareItem::Decimal(d) => u64::try_from(d.thousandths())
             .ok()
-            .map(|t| t.div_ceil(1000)),
+            .map(crate::time::div_ceil_1000),
         _ => None,
     }
 }
