@@ -331,6 +331,9 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
                 return;
             }
             let q = apply_permille(q, self.config.quota_permille);
+            if track.holds_fewer_than(q) {
+                return; // room whatever the time: no need to compute when
+            }
             let t = track.free_at(now, effective_length(rule, &self.config), q);
             consider(t, Cause::Window(i as u8));
         });

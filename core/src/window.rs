@@ -37,6 +37,9 @@ pub trait Track {
     fn record(&mut self, now: Instant, length: Duration) -> bool;
     /// Forgets every grant (used when a learned window's length changes).
     fn clear(&mut self);
+    /// True when the ring holds fewer than `quota` grants, live or not: then there is room
+    /// whatever the time, and [`Track::free_at`] need not be asked.
+    fn holds_fewer_than(&self, quota: u32) -> bool;
 }
 
 /// Offsets are kept in `u32` milliseconds from `base`; the base moves forward well before they
@@ -122,7 +125,7 @@ impl<const N: usize> Track for Log<N> {
         if quota == 0 {
             return Instant::MAX;
         }
-        if usize::from(self.len) < quota {
+        if self.holds_fewer_than(quota as u32) {
             return now; // even if every held grant were live
         }
         let first = self.first_live(now, length);
@@ -162,6 +165,10 @@ impl<const N: usize> Track for Log<N> {
     fn clear(&mut self) {
         self.len = 0;
         self.head = 0;
+    }
+
+    fn holds_fewer_than(&self, quota: u32) -> bool {
+        u32::from(self.len) < quota.min(N as u32)
     }
 }
 
@@ -247,7 +254,7 @@ impl<const S: usize> Track for Buckets<S> {
         if quota == 0 {
             return Instant::MAX;
         }
-        if self.total < quota {
+        if self.holds_fewer_than(quota) {
             return now; // even if every held bucket were live
         }
         let width = Self::width(length);
@@ -305,6 +312,10 @@ impl<const S: usize> Track for Buckets<S> {
     fn clear(&mut self) {
         self.counts = [0; S];
         self.total = 0;
+    }
+
+    fn holds_fewer_than(&self, quota: u32) -> bool {
+        self.total < quota
     }
 }
 
