@@ -4,10 +4,10 @@
 //! | type | memory | precision |
 //! |---|---|---|
 //! | [`Log<N>`] | 4 bytes × N (+12) | exact: one timestamp per grant; enforces quotas up to N |
-//! | [`Buckets<S>`] | 2 bytes × S (+8) | counts per time bucket of `ceil(length / (S-1))`: a grant is released up to one bucket late, never early |
+//! | [`Buckets<S>`] | 2 bytes × S (+14) | counts per time bucket of `ceil(length / (S-1))`: a grant is released up to one bucket late, never early |
 //!
 //! For the SynthLink policy, `Log<60>` holds the minute window exactly (240 bytes) while a day of
-//! 1,000 grants in `Buckets<56>` costs 112 bytes, releasing quota up to 26.2 minutes late
+//! 1,000 grants in `Buckets<56>` costs 128 bytes, releasing quota up to 26.2 minutes late
 //! (86,400 s / 55): 1.8 % of the day window. A [`Window`] pairs a ring with its [`Rule`]: the locally configured quota and
 //! length, and what the server has said.
 //!
