@@ -36,7 +36,7 @@ fn bare(b: BareItem<'_>) -> Value {
         BareItem::Integer(i) => json!(i),
         BareItem::Decimal(d) => json!(d.thousandths() as f64 / 1000.0),
         BareItem::String(s) => json!(s.chars().collect::<String>()),
-        BareItem::Token(t) => json!({"__type": "token", "value": t}),
+        BareItem::Token(t) => json!({"__type": "token", "value": t.as_str()}),
         BareItem::ByteSequence(b) => {
             json!({"__type": "binary", "value": base32(&b.decoded().collect::<Vec<_>>())})
         }

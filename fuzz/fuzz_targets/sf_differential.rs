@@ -24,7 +24,7 @@ fn ours(b: BareItem<'_>) -> V {
         BareItem::Integer(i) => V::Int(i),
         BareItem::Decimal(d) => V::Dec(d.thousandths()),
         BareItem::String(s) => V::Str(s.chars().collect()),
-        BareItem::Token(t) => V::Tok(t.to_string()),
+        BareItem::Token(t) => V::Tok(t.as_str().to_string()),
         BareItem::ByteSequence(b) => V::Bytes(b.decoded().collect()),
         BareItem::Boolean(x) => V::Bool(x),
         BareItem::Date(d) => V::Date(d),

@@ -11,7 +11,7 @@
 //! that lacks a required parameter or has one of the wrong type is skipped.
 
 use super::Reason;
-use crate::sf::{self, BareItem, Item, Member, SfStr, Step};
+use crate::sf::{self, BareItem, Item, Member, SfStr, SfToken, Step};
 
 /// A policy's name as it appeared: a String, a Token, or none (older drafts and legacy headers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub enum Name<'a> {
     /// A String name, escapes intact.
     String(SfStr<'a>),
     /// A Token name (the drafts' own examples use these).
-    Token(&'a str),
+    Token(SfToken<'a>),
 }
 
 impl Name<'_> {
@@ -29,7 +29,7 @@ impl Name<'_> {
     pub fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
         let (s, t) = match self {
             Name::String(s) => (Some(s.bytes()), None),
-            Name::Token(t) => (None, Some(t.bytes())),
+            Name::Token(t) => (None, Some(t.as_bytes().iter().copied())),
             Name::Unnamed => (None, None),
         };
         s.into_iter().flatten().chain(t.into_iter().flatten())

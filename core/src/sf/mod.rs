@@ -26,7 +26,7 @@
 mod parse;
 mod value;
 
-pub use value::{BareItem, ByteSeq, Decimal, DisplayStr, SfStr};
+pub use value::{BareItem, ByteSeq, Decimal, DisplayStr, SfStr, SfToken};
 
 use parse::{Cursor, RawMember, trim_sp};
 
@@ -278,7 +278,7 @@ impl<'a> Dictionary<'a> {
     /// The value of `key`, if present (the last one when repeated).
     pub fn get(&self, key: &str) -> Option<Member<'a>> {
         self.raw_iter()
-            .filter(|(k, _)| *k == key)
+            .filter(|(k, _)| *k == key.as_bytes())
             .last()
             .map(|(_, v)| v)
     }
@@ -289,10 +289,14 @@ impl<'a> Dictionary<'a> {
         self.raw_iter()
             .enumerate()
             .filter(move |(i, (k, _))| !this.raw_iter().take(*i).any(|(e, _)| e == *k))
-            .filter_map(move |(_, (k, _))| Some((k, this.get(k)?)))
+            .filter_map(move |(_, (k, _))| {
+                let k = parse::ascii(k);
+                Some((k, this.get(k)?))
+            })
     }
 
-    fn raw_iter(&self) -> impl Iterator<Item = (&'a str, Member<'a>)> + use<'a> {
+    /// Members with their keys as bytes (ASCII, checked): no UTF-8 validation on this path.
+    fn raw_iter(&self) -> impl Iterator<Item = (&'a [u8], Member<'a>)> + use<'a> {
         let mut c = Cursor::new(self.0);
         core::iter::from_fn(move || {
             c.skip_ows();
@@ -303,8 +307,8 @@ impl<'a> Dictionary<'a> {
     }
 }
 
-fn dict_member<'a>(c: &mut Cursor<'a>) -> Result<(&'a str, Member<'a>), Error> {
-    let k = parse::ascii(parse::key(c)?);
+fn dict_member<'a>(c: &mut Cursor<'a>) -> Result<(&'a [u8], Member<'a>), Error> {
+    let k = parse::key(c)?;
     if c.eat(b'=') {
         return Ok((k, parse::member(c)?.into()));
     }

@@ -1,7 +1,9 @@
 //! The RFC 9651 §4.2 parsing algorithms over a byte cursor. Every function returns an error
 //! rather than panicking; indexing goes through `get`.
 
-use super::value::{BareItem, ByteSeq, Decimal, DisplayStr, SfStr, base64_value, hex_value};
+use super::value::{
+    BareItem, ByteSeq, Decimal, DisplayStr, SfStr, SfToken, base64_value, hex_value,
+};
 use super::{Error, ErrorKind};
 
 pub(crate) struct Cursor<'a> {
@@ -212,7 +214,7 @@ pub(crate) fn bare_item<'a>(c: &mut Cursor<'a>) -> Result<BareItem<'a>, Error> {
     match c.peek() {
         Some(b'-' | b'0'..=b'9') => number(c),
         Some(b'"') => string(c).map(BareItem::String),
-        Some(b'A'..=b'Z' | b'a'..=b'z' | b'*') => Ok(BareItem::Token(token(c))),
+        Some(b'A'..=b'Z' | b'a'..=b'z' | b'*') => Ok(BareItem::Token(SfToken(token(c)))),
         Some(b':') => byte_sequence(c).map(BareItem::ByteSequence),
         Some(b'?') => boolean(c).map(BareItem::Boolean),
         Some(b'@') => date(c).map(BareItem::Date),
@@ -282,11 +284,11 @@ fn string<'a>(c: &mut Cursor<'a>) -> Result<SfStr<'a>, Error> {
     Ok(SfStr(s.get(..s.len().saturating_sub(1)).unwrap_or(&[])))
 }
 
-fn token<'a>(c: &mut Cursor<'a>) -> &'a str {
+fn token<'a>(c: &mut Cursor<'a>) -> &'a [u8] {
     let start = c.pos();
     c.bump();
     c.skip_class(TCHAR);
-    ascii(c.slice(start))
+    c.slice(start)
 }
 
 fn byte_sequence<'a>(c: &mut Cursor<'a>) -> Result<ByteSeq<'a>, Error> {
@@ -361,8 +363,9 @@ fn display_string<'a>(c: &mut Cursor<'a>) -> Result<DisplayStr<'a>, Error> {
         }
         have += 1;
         if have == need {
-            let bytes = seq.get(..need).unwrap_or(&[]);
-            core::str::from_utf8(bytes).map_err(|_| c.err(ErrorKind::BadUtf8))?;
+            if !is_utf8_sequence(seq.get(..need).unwrap_or(&[])) {
+                return Err(c.err(ErrorKind::BadUtf8));
+            }
             need = 0;
         }
     }
@@ -370,6 +373,25 @@ fn display_string<'a>(c: &mut Cursor<'a>) -> Result<DisplayStr<'a>, Error> {
     Ok(DisplayStr(
         s.get(..s.len().saturating_sub(1)).unwrap_or(&[]),
     ))
+}
+
+/// One whole UTF-8 sequence (its length as [`utf8_len`] gave it), well-formed as RFC 3629 §4
+/// defines it: no overlong forms, no surrogates, nothing past U+10FFFF. Decoded here rather than
+/// by `str::from_utf8`, which costs a device over 600 bytes of flash.
+fn is_utf8_sequence(seq: &[u8]) -> bool {
+    let Some((&lead, tail)) = seq.split_first() else {
+        return false;
+    };
+    if !tail.iter().all(|&b| b & 0xc0 == 0x80) {
+        return false;
+    }
+    // The lead's length bits are already checked, so this mask keeps just its payload.
+    let first = u32::from(lead) & (0x7f >> tail.len());
+    let cp = tail
+        .iter()
+        .fold(first, |cp, &b| cp << 6 | u32::from(b & 0x3f));
+    let shortest = [0, 0x80, 0x800, 0x1_0000].get(tail.len()).copied();
+    shortest.is_some_and(|min| cp >= min) && cp <= 0x10_ffff && !(0xd800..=0xdfff).contains(&cp)
 }
 
 fn utf8_len(lead: u8) -> Option<usize> {
@@ -385,4 +407,33 @@ fn utf8_len(lead: u8) -> Option<usize> {
 /// Every byte the grammar accepts into keys, tokens and strings is ASCII, so this never fails.
 pub(crate) fn ascii(s: &[u8]) -> &str {
     core::str::from_utf8(s).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_utf8_sequence, utf8_len};
+
+    /// Every sequence the Display String parser can hand over (its length is the lead's), judged
+    /// as `str::from_utf8` judges it: all of 1 to 3 bytes, and 4 with two varied tails.
+    #[test]
+    fn utf8_sequences_agree_with_core() {
+        let check = |seq: &[u8]| {
+            if utf8_len(seq[0]) == Some(seq.len()) {
+                let core = core::str::from_utf8(seq).is_ok();
+                assert_eq!(is_utf8_sequence(seq), core, "{seq:x?}");
+            }
+        };
+        for a in 0..=255u8 {
+            check(&[a]);
+            for b in 0..=255u8 {
+                check(&[a, b]);
+                for c in 0..=255u8 {
+                    check(&[a, b, c]);
+                }
+                for (c, d) in [(0x80, 0x80), (0xbf, 0xbf), (0x80, 0x7f), (0xc0, 0x80)] {
+                    check(&[a, b, c, d]);
+                }
+            }
+        }
+    }
 }

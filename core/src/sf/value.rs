@@ -11,7 +11,7 @@ pub enum BareItem<'a> {
     /// A String; escapes are undone on access.
     String(SfStr<'a>),
     /// A Token.
-    Token(&'a str),
+    Token(SfToken<'a>),
     /// A Byte Sequence, still base64-encoded.
     ByteSequence(ByteSeq<'a>),
     /// A Boolean.
@@ -35,9 +35,41 @@ impl<'a> BareItem<'a> {
     pub fn is_text(&self, s: &str) -> bool {
         match self {
             BareItem::String(v) => v.eq_str(s),
-            BareItem::Token(t) => *t == s,
+            BareItem::Token(t) => t.as_bytes() == s.as_bytes(),
             _ => false,
         }
+    }
+}
+
+/// The text of an SF Token, validated: ASCII `tchar`s plus `:` and `/`.
+///
+/// Held as bytes: reading a token (a policy name, a `qu` value) needs no UTF-8 validation, so
+/// a device that never asks for [`SfToken::as_str`] links none.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SfToken<'a>(pub(crate) &'a [u8]);
+
+impl<'a> SfToken<'a> {
+    /// The token's bytes.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// The token as text (always ASCII).
+    pub fn as_str(&self) -> &'a str {
+        core::str::from_utf8(self.0).unwrap_or("")
+    }
+}
+
+impl core::fmt::Debug for SfToken<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq<&str> for SfToken<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
     }
 }
 
