@@ -145,44 +145,94 @@ fn items<'a>(list: sf::List<'a>) -> impl Iterator<Item = Item<'a>> {
 /// Facts held back until their field is known to be valid; a field with more is walked twice.
 const HELD_FACTS: usize = 4;
 
-/// Reduces a List field to facts in one pass: `start` begins a fact from a member's bare item
-/// (`None`: the member is skipped), `param` applies each of its parameters in order (so the
-/// last of a repeated key wins), and `keep` decides whether the finished fact is reported.
-/// Facts reach `sink` only once the whole field has parsed.
+/// The two List fields [`facts`] reads; one enum rather than closures, so the walk is compiled
+/// once for both (it is most of a device's header-parsing code).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListField {
+    Policy,
+    RateLimit,
+}
+
+impl ListField {
+    /// Begins a fact in `f` from a member's bare item; false when the member is skipped.
+    #[inline]
+    fn start<'a>(self, bare: BareItem<'a>, f: &mut Fact<'a>) -> bool {
+        *f = Fact::unnamed();
+        match (self, bare) {
+            (ListField::Policy, BareItem::Integer(q)) => {
+                f.quota = u64::try_from(q).ok();
+                f.extra = true;
+                true
+            }
+            (_, bare) => name_of(bare).map(|name| f.name = name).is_some(),
+        }
+    }
+
+    /// Applies one parameter, in order (so the last of a repeated key wins).
+    #[inline]
+    fn param<'a>(self, f: &mut Fact<'a>, key: &[u8], v: BareItem<'a>) {
+        match self {
+            ListField::Policy => match key {
+                b"w" => f.window_s = positive(Some(v)),
+                // An Integer item's quota is the item itself.
+                b"q" if !f.extra => f.quota = non_negative(Some(v)),
+                b"qu" if !f.extra => {
+                    f.unit = match v {
+                        u if u.is_text("requests") => QuotaUnit::Requests,
+                        u if u.is_text("content-bytes") => QuotaUnit::ContentBytes,
+                        u if u.is_text("concurrent-requests") => QuotaUnit::ConcurrentRequests,
+                        _ => QuotaUnit::Other,
+                    }
+                }
+                _ => {}
+            },
+            ListField::RateLimit => match key {
+                b"q" => f.quota = non_negative(Some(v)),
+                b"r" => f.remaining = non_negative(Some(v)),
+                b"t" => f.reset = non_negative(Some(v)).map(Reset::Delta),
+                _ => {}
+            },
+        }
+    }
+
+    /// Whether a finished fact is reported: a policy needs its quota.
+    #[inline]
+    fn keep(self, f: &Fact<'_>) -> bool {
+        self == ListField::RateLimit || f.quota.is_some()
+    }
+}
+
+/// Reduces a List field to facts in one pass. Facts reach `sink` only once the whole field
+/// has parsed.
 fn facts<'a>(
     value: &'a [u8],
-    start: impl Fn(BareItem<'a>) -> Option<Fact<'a>>,
-    param: impl Fn(&mut Fact<'a>, &'a [u8], BareItem<'a>),
-    keep: impl Fn(&Fact<'a>) -> bool,
-    mut sink: impl FnMut(Fact<'a>),
+    field: ListField,
+    sink: &mut dyn FnMut(Fact<'a>),
 ) -> Result<(), Reason> {
     let pass = |emit: &mut dyn FnMut(Fact<'a>)| {
         // The member being read, and whether it is one to report.
         let (mut current, mut active) = (Fact::unnamed(), false);
         sf::walk_list(value, |step| match step {
             Step::Item(bare) => {
-                if active && keep(&current) {
+                if active && field.keep(&current) {
                     emit(current);
                 }
-                (current, active) = match start(bare) {
-                    Some(f) => (f, true),
-                    None => (Fact::unnamed(), false),
-                };
+                active = field.start(bare, &mut current);
             }
             Step::InnerList => {
-                if active && keep(&current) {
+                if active && field.keep(&current) {
                     emit(current);
                 }
                 active = false;
             }
             Step::Param(key, v) => {
                 if active {
-                    param(&mut current, key, v);
+                    field.param(&mut current, key, v);
                 }
             }
         })
         .map_err(|e| Reason::Syntax(e.kind))?;
-        if active && keep(&current) {
+        if active && field.keep(&current) {
             emit(current);
         }
         Ok(())
@@ -192,44 +242,15 @@ fn facts<'a>(
     pass(&mut |f| overflow |= held.push(f).is_err())?;
     if overflow {
         // Valid, as the first pass showed: report everything on a second.
-        return pass(&mut sink);
+        return pass(sink);
     }
     held.iter().copied().for_each(sink);
     Ok(())
 }
 
 /// `RateLimit-Policy`: named policies (-08+, `q` required) or `quota;w=…` items (≤ -07).
-pub fn policy_field<'a>(value: &'a [u8], sink: impl FnMut(Fact<'a>)) -> Result<(), Reason> {
-    facts(
-        value,
-        |bare| match bare {
-            BareItem::Integer(q) => Some(Fact {
-                quota: u64::try_from(q).ok(),
-                extra: true,
-                ..Fact::unnamed()
-            }),
-            bare => Some(Fact {
-                name: name_of(bare)?,
-                ..Fact::unnamed()
-            }),
-        },
-        |f, key, v| match key {
-            b"w" => f.window_s = positive(Some(v)),
-            // An Integer item's quota is the item itself.
-            b"q" if !f.extra => f.quota = non_negative(Some(v)),
-            b"qu" if !f.extra => {
-                f.unit = match v {
-                    u if u.is_text("requests") => QuotaUnit::Requests,
-                    u if u.is_text("content-bytes") => QuotaUnit::ContentBytes,
-                    u if u.is_text("concurrent-requests") => QuotaUnit::ConcurrentRequests,
-                    _ => QuotaUnit::Other,
-                }
-            }
-            _ => {}
-        },
-        |f| f.quota.is_some(),
-        sink,
-    )
+pub fn policy_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> Result<(), Reason> {
+    facts(value, ListField::Policy, &mut sink)
 }
 
 /// `RateLimit`: a List of named items with `r`/`t` (-08+), or the -07 Dictionary
@@ -239,23 +260,7 @@ pub fn ratelimit_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> R
         sink(fact);
         return Ok(());
     }
-    facts(
-        value,
-        |bare| {
-            Some(Fact {
-                name: name_of(bare)?,
-                ..Fact::unnamed()
-            })
-        },
-        |f, key, v| match key {
-            b"q" => f.quota = non_negative(Some(v)),
-            b"r" => f.remaining = non_negative(Some(v)),
-            b"t" => f.reset = non_negative(Some(v)).map(Reset::Delta),
-            _ => {}
-        },
-        |_| true,
-        sink,
-    )
+    facts(value, ListField::RateLimit, &mut sink)
 }
 
 /// A token-named -08 item such as `minute;r=1` also parses as a Dictionary, so -07 is

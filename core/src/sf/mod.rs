@@ -369,17 +369,21 @@ pub enum Step<'a> {
 /// the field is known to be valid: on an error, discard what they gave.
 pub fn walk_list<'a>(field: &'a [u8], mut step: impl FnMut(Step<'a>)) -> Result<(), Error> {
     validate_members(trim_sp(field), |c| {
-        if c.peek() == Some(b'(') {
+        let mut next = if c.peek() == Some(b'(') {
             parse::inner_list(c)?;
-            step(Step::InnerList);
+            Step::InnerList
         } else {
-            step(Step::Item(parse::bare_item(c)?));
-        }
-        while c.peek() == Some(b';') {
+            Step::Item(parse::bare_item(c)?)
+        };
+        // One call site, so the compiler inlines `step` here.
+        loop {
+            step(next);
+            if c.peek() != Some(b';') {
+                return Ok(());
+            }
             let (k, v) = parse::parameter(c)?;
-            step(Step::Param(k, v));
+            next = Step::Param(k, v);
         }
-        Ok(())
     })
 }
 
