@@ -21,8 +21,7 @@
 //! buffer, which the next field reuses.
 
 use crate::header::{
-    self, Fact, Field, LegacyKind, Name, QuotaUnit, Reason, Reset, parse_http_date,
-    parse_retry_after, trim_ows,
+    self, Fact, Field, Name, QuotaUnit, Reason, Reset, parse_http_date, parse_retry_after, trim_ows,
 };
 use crate::sf;
 use heapless::{String, Vec};
@@ -213,38 +212,34 @@ impl<const P: usize> Observation<P> {
                 Ok(())
             }
             Field::RateLimitPolicy => header::policy_field(value, |f| self.merge(f, None)),
+            // Only a lone fact (the -07 Dictionary's, a legacy reset) can carry a reset that
+            // needs a reference time, so a field whose reset cannot be resolved merges nothing.
             Field::RateLimit => {
-                let mut facts: Vec<Fact<'_>, 8> = Vec::new();
-                let mut overflow = 0u8;
-                header::ratelimit_field(value, |f| {
-                    if facts.push(f).is_err() {
-                        overflow = overflow.saturating_add(1);
-                    }
-                })?;
-                self.dropped = self.dropped.saturating_add(overflow);
-                // A -07 reset may be a Unix time: check it converts before merging anything.
-                for f in &facts {
-                    resolve(f.reset, reference)?;
-                }
-                facts.into_iter().for_each(|f| self.merge(f, None));
-                Ok(())
+                let mut unresolved = Ok(());
+                header::ratelimit_field(value, |f| self.merge_resolved(f, None, &mut unresolved))?;
+                unresolved
             }
             _ => {
                 let kind = field.legacy_kind().ok_or(Reason::Empty)?;
-                let mut pending: Vec<(Fact<'_>, Option<u64>), 8> = Vec::new();
+                let mut unresolved = Ok(());
                 header::legacy_field(kind, value, |f, used| {
-                    let _ = pending.push((f, used));
+                    self.merge_resolved(f, used, &mut unresolved)
                 })?;
-                if kind == LegacyKind::Reset {
-                    for (f, _) in &pending {
-                        resolve(f.reset, reference)?;
-                    }
-                }
-                pending
-                    .into_iter()
-                    .for_each(|(f, used)| self.merge(f, used));
-                Ok(())
+                unresolved
             }
+        }
+    }
+
+    /// Merges `fact` when its reset resolves, else records why in `unresolved`.
+    fn merge_resolved(
+        &mut self,
+        fact: Fact<'_>,
+        used: Option<u64>,
+        unresolved: &mut Result<(), Reason>,
+    ) {
+        match resolve(fact.reset, self.reference_unix) {
+            Ok(_) => self.merge(fact, used),
+            Err(e) => *unresolved = Err(e),
         }
     }
 

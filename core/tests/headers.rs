@@ -300,6 +300,18 @@ fn retry_after_all_forms() {
 }
 
 #[test]
+fn draft7_epoch_reset_without_a_reference_merges_nothing() {
+    let obs = observe(
+        None,
+        &[("RateLimit", "limit=10, remaining=5, reset=1795262437")],
+        None,
+    );
+    assert!(obs.policies.is_empty(), "{:?}", obs.policies);
+    assert_eq!(obs.ignored[0].field, Field::RateLimit);
+    assert_eq!(obs.ignored[0].reason, Reason::NoReferenceTime);
+}
+
+#[test]
 fn retry_after_date_needs_a_reference() {
     let obs = observe(
         Some(503),
