@@ -211,7 +211,7 @@ impl<const P: usize> Observation<P> {
                 self.retry_source = Some(RetrySource::Header);
                 Ok(())
             }
-            Field::RateLimitPolicy => header::policy_field(value, |f| self.merge(f, None)),
+            Field::RateLimitPolicy => header::policy_field(value, |f| self.merge(f, None, None)),
             // Only a lone fact (the -07 Dictionary's, a legacy reset) can carry a reset that
             // needs a reference time, so a field whose reset cannot be resolved merges nothing.
             Field::RateLimit => {
@@ -238,17 +238,17 @@ impl<const P: usize> Observation<P> {
         unresolved: &mut Result<(), Reason>,
     ) {
         match resolve(fact.reset, self.reference_unix) {
-            Ok(_) => self.merge(fact, used),
+            Ok(reset_s) => self.merge(fact, used, reset_s),
             Err(e) => *unresolved = Err(e),
         }
     }
 
-    fn merge(&mut self, fact: Fact<'_>, used: Option<u64>) {
+    /// Merges `fact`, whose reset resolved to `reset_s` seconds from the response.
+    fn merge(&mut self, fact: Fact<'_>, used: Option<u64>, reset_s: Option<u64>) {
         let Some(index) = self.find_or_insert(&fact) else {
             self.dropped = self.dropped.saturating_add(1);
             return;
         };
-        let reference = self.reference_unix;
         let Some(p) = self.policies.get_mut(index) else {
             return;
         };
@@ -260,10 +260,7 @@ impl<const P: usize> Observation<P> {
         keep(&mut p.quota, fact.quota);
         keep(&mut p.window_s, fact.window_s);
         keep(&mut p.remaining, fact.remaining);
-        keep(
-            &mut p.reset_s,
-            resolve(fact.reset, reference).ok().flatten(),
-        );
+        keep(&mut p.reset_s, reset_s);
         keep(&mut p.used, used);
         if fact.quota.is_some() {
             p.unit = fact.unit;
@@ -320,11 +317,12 @@ impl<const P: usize> Observation<P> {
         }
         // A limit/remaining/reset fact: prefer the unnamed policy with the same quota, else the
         // first unnamed one that is not merely an extra window.
-        let all: Vec<(usize, &Policy), P> = unnamed.collect();
-        all.iter()
+        let alone = unnamed.clone().count() == 1;
+        unnamed
+            .clone()
             .find(|(_, p)| fact.quota.is_some() && p.quota == fact.quota)
-            .or_else(|| all.iter().find(|(_, p)| !p.extra || all.len() == 1))
-            .map(|(i, _)| *i)
+            .or_else(|| unnamed.find(|(_, p)| !p.extra || alone))
+            .map(|(i, _)| i)
     }
 
     /// `X-RateLimit-Used` gives remaining = limit − used when no remaining was sent.
