@@ -32,15 +32,14 @@ where
     loop {
         n = n.saturating_add(1);
         let ticket = limiter.acquire().await?;
-        match send(n).await {
+        // Decided before sleeping, so the response's facts are not held across the sleep
+        // (they would double the caller's future).
+        let after = match send(n).await {
             Ok((obs, value)) => {
                 limiter.observe(ticket, &obs);
                 match attempt.next(policy, &obs, rng) {
                     Decision::Done => return Ok(value),
-                    Decision::Retry { after, .. } => {
-                        crate::fmt::debug!("headroom: retry in {} ms", after.as_millis());
-                        crate::shared::sleep(after).await;
-                    }
+                    Decision::Retry { after, .. } => after,
                     Decision::GiveUp(reason) => {
                         let status = obs.status.unwrap_or(0);
                         crate::fmt::warning!("headroom: giving up after status {}", status);
@@ -50,11 +49,12 @@ where
             }
             Err(e) => {
                 limiter.release(ticket);
-                match attempt.after_no_response(policy, rng) {
-                    Some(after) => crate::shared::sleep(after).await,
-                    None => return Err(Error::Transport(e)),
-                }
+                attempt
+                    .after_no_response(policy, rng)
+                    .ok_or(Error::Transport(e))?
             }
-        }
+        };
+        crate::fmt::debug!("headroom: retry in {} ms", after.as_millis());
+        crate::shared::sleep(after).await;
     }
 }
