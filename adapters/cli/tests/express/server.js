@@ -7,8 +7,8 @@
 const express = require('express');
 const { rateLimit } = require('express-rate-limit');
 
-const MINUTE = { limit: Number(process.env.MINUTE_LIMIT || 6), windowMs: Number(process.env.MINUTE_MS || 4000) };
-const DAY = { limit: Number(process.env.DAY_LIMIT || 15), windowMs: Number(process.env.DAY_MS || 12000) };
+const MINUTE = { limit: Number(process.env.MINUTE_LIMIT || 6), windowMs: Number(process.env.MINUTE_MS || 8000) };
+const DAY = { limit: Number(process.env.DAY_LIMIT || 15), windowMs: Number(process.env.DAY_MS || 24000) };
 const MODES = ['draft-6', 'draft-7', 'draft-8', 'legacy'];
 
 function limiter(mode, name, { limit, windowMs }) {
