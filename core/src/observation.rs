@@ -219,6 +219,9 @@ impl<const P: usize> Observation<P> {
                 header::ratelimit_field(value, |f| self.merge_resolved(f, None, &mut unresolved))?;
                 unresolved
             }
+            #[cfg(not(feature = "legacy"))]
+            _ => Ok(()), // `Field::from_name` recognises no other field
+            #[cfg(feature = "legacy")]
             _ => {
                 let kind = field.legacy_kind().ok_or(Reason::Empty)?;
                 let mut unresolved = Ok(());

@@ -6,6 +6,7 @@ use headroom_core::observation::{Observation, Policy, RetrySource};
 
 /// Date used by the tests: Sat, 21 Nov 2026 12:00:00 GMT.
 const DATE: &str = "Sat, 21 Nov 2026 12:00:00 GMT";
+#[cfg(feature = "legacy")]
 const DATE_UNIX: u64 = 1_795_262_400;
 
 fn observe(status: Option<u16>, headers: &[(&str, &str)], body: Option<&str>) -> Observation<8> {
@@ -143,6 +144,7 @@ fn unknown_parameters_of_every_type_and_quota_units() {
     );
 }
 
+#[cfg(feature = "legacy")]
 #[test]
 fn draft7_dictionary_and_policy() {
     let obs = observe(
@@ -162,6 +164,7 @@ fn draft7_dictionary_and_policy() {
     );
 }
 
+#[cfg(feature = "legacy")]
 #[test]
 fn express_draft6_merges_into_one_unnamed_policy() {
     let obs = observe(
@@ -182,6 +185,7 @@ fn express_draft6_merges_into_one_unnamed_policy() {
     );
 }
 
+#[cfg(feature = "legacy")]
 #[test]
 fn draft3_list_form_limit() {
     let obs = observe(
@@ -203,6 +207,7 @@ fn draft3_list_form_limit() {
     );
 }
 
+#[cfg(feature = "legacy")]
 #[test]
 fn legacy_epoch_reset_is_computed_against_date() {
     let reset = DATE_UNIX + 37;
@@ -224,6 +229,7 @@ fn legacy_epoch_reset_is_computed_against_date() {
     assert_eq!(obs.wait_s(1), 37);
 }
 
+#[cfg(feature = "legacy")]
 #[test]
 fn epoch_in_the_past_is_zero_not_a_wrapped_number() {
     let obs = observe(
@@ -234,6 +240,7 @@ fn epoch_in_the_past_is_zero_not_a_wrapped_number() {
     assert_eq!(obs.policies[0].reset_s, Some(0));
 }
 
+#[cfg(feature = "legacy")]
 #[test]
 fn epoch_reset_without_any_reference_time_is_ignored_with_a_reason() {
     let obs = observe(None, &[("X-RateLimit-Reset", "1795262437")], None);
@@ -250,6 +257,7 @@ fn epoch_reset_without_any_reference_time_is_ignored_with_a_reason() {
     assert_eq!(obs.policies[0].reset_s, Some(37));
 }
 
+#[cfg(feature = "legacy")]
 #[test]
 fn twitter_and_used_headers() {
     let obs = observe(
@@ -299,6 +307,7 @@ fn retry_after_all_forms() {
     }
 }
 
+#[cfg(feature = "legacy")]
 #[test]
 fn draft7_epoch_reset_without_a_reference_merges_nothing() {
     let obs = observe(
@@ -322,6 +331,7 @@ fn retry_after_date_needs_a_reference() {
     assert_eq!(obs.ignored[0].reason, Reason::NoReferenceTime);
 }
 
+#[cfg(feature = "json")]
 #[test]
 fn body_retry_after_is_the_fallback() {
     let obs = observe(
@@ -358,10 +368,11 @@ fn malformed_fields_are_ignored_whole_with_a_reason() {
         ],
         None,
     );
-    assert_eq!(
-        ignored(&obs),
-        ["date", "ratelimit-policy", "x-ratelimit-limit"]
-    );
+    let mut expected = vec!["date", "ratelimit-policy"];
+    if cfg!(feature = "legacy") {
+        expected.push("x-ratelimit-limit");
+    }
+    assert_eq!(ignored(&obs), expected);
     assert!(matches!(obs.ignored[1].reason, Reason::Syntax(_)));
     // The valid RateLimit field still counts.
     assert_eq!(named(&obs, "minute").remaining, Some(42));
@@ -499,4 +510,42 @@ fn fields_with_many_policies_are_read_whole_or_not_at_all() {
         count, 0,
         "no q: no policies, and nothing from the malformed field"
     );
+}
+
+#[cfg(not(feature = "legacy"))]
+#[test]
+fn without_legacy_only_the_list_fields_are_read() {
+    let obs = observe(
+        Some(429),
+        &[
+            ("X-RateLimit-Limit", "40"),
+            ("X-RateLimit-Remaining", "0"),
+            ("X-Rate-Limit-Reset", "20"),
+            ("RateLimit-Limit", "40"),
+            ("RateLimit", "limit=100, remaining=50, reset=5"),
+            ("RateLimit-Policy", "100;w=10"),
+            ("Retry-After", "7"),
+        ],
+        None,
+    );
+    // The -07 Policy List still names an unnamed 100 per 10 s; its Dictionary is no List.
+    assert_eq!(obs.policies.len(), 1);
+    let p = &obs.policies[0];
+    assert_eq!(
+        (p.quota, p.window_s, p.remaining),
+        (Some(100), Some(10), None)
+    );
+    assert_eq!(ignored(&obs), ["ratelimit"]);
+    assert!(matches!(obs.ignored[0].reason, Reason::Syntax(_)));
+    assert_eq!(obs.retry_after_s, Some(7));
+    assert_eq!(Field::from_name("x-ratelimit-limit"), None);
+    assert_eq!(Field::from_name("RateLimit"), Some(Field::RateLimit));
+}
+
+#[cfg(not(feature = "json"))]
+#[test]
+fn without_json_the_body_is_not_read() {
+    let obs = observe(Some(429), &[], Some(r#"{"retry_after": 12}"#));
+    assert_eq!(obs.retry_after_s, None);
+    assert_eq!(body_retry_after(br#"{"retry_after": 12}"#), None);
 }

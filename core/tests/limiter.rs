@@ -269,6 +269,7 @@ fn retry_after_pauses_every_caller_and_is_capped() {
     );
 }
 
+#[cfg(feature = "json")]
 #[test]
 fn body_retry_after_pauses_too_and_200_retry_after_does_not() {
     let mut l = synthlink();

@@ -124,10 +124,20 @@ impl Field {
         }
     }
 
-    /// Recognises a field name, case-insensitively.
+    /// Recognises a field name, case-insensitively: any of [`Field::ALL`] with the `legacy`
+    /// feature; without it, only the fields whose [`Field::legacy_kind`] is `None`.
     pub fn from_name(name: &str) -> Option<Field> {
-        Field::ALL
-            .into_iter()
+        #[cfg(feature = "legacy")]
+        let read = Field::ALL;
+        #[cfg(not(feature = "legacy"))]
+        let read = [
+            Field::RateLimitPolicy,
+            Field::RateLimit,
+            Field::RetryAfter,
+            Field::Date,
+            Field::Age,
+        ];
+        read.into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(name.trim_ascii()))
     }
 

@@ -253,9 +253,10 @@ pub fn policy_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> Resu
     facts(value, ListField::Policy, &mut sink)
 }
 
-/// `RateLimit`: a List of named items with `r`/`t` (-08+), or the -07 Dictionary
-/// `limit=…, remaining=…, reset=…`.
+/// `RateLimit`: a List of named items with `r`/`t` (-08+), or (with the `legacy` feature) the
+/// -07 Dictionary `limit=…, remaining=…, reset=…`, which is otherwise a syntax error.
 pub fn ratelimit_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> Result<(), Reason> {
+    #[cfg(feature = "legacy")]
     if let Some(fact) = draft7_dictionary(value) {
         sink(fact);
         return Ok(());
@@ -265,6 +266,7 @@ pub fn ratelimit_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> R
 
 /// A token-named -08 item such as `minute;r=1` also parses as a Dictionary, so -07 is
 /// recognised only by an Integer-valued `limit`, `remaining` or `reset` member.
+#[cfg(feature = "legacy")]
 fn draft7_dictionary(value: &[u8]) -> Option<Fact<'_>> {
     // A Dictionary starts with a key; -08 lists mostly start with a quoted name.
     let first = value.iter().find(|&&b| b != b' ')?;

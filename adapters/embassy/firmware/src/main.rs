@@ -2,8 +2,10 @@
 //! measure headroom's footprint against the same application:
 //! - no features: the application's own request (DNS, connect, write, read the head with
 //!   httparse), unpaced;
-//! - `paced`: the same request, paced by a static headroom limiter, its response headers fed
+//! - `legacy`: the same request, paced by a static headroom limiter, its response headers fed
 //!   back, retried under headroom's backoff: the limiter, header parser and backoff;
+//! - `paced`: the same, reading only the current drafts' `RateLimit-Policy`/`RateLimit` (no
+//!   `X-RateLimit-*` or older drafts: headroom-embassy without its `legacy` feature);
 //! - `client` (default): headroom-embassy's HTTP client does the request.
 #![no_std]
 #![no_main]
