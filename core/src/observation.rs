@@ -140,15 +140,14 @@ impl<const P: usize> Observation<P> {
             status,
             ..Observation::default()
         };
-        let date = with_field(headers.clone(), Field::Date, scratch, |v| {
-            parse_http_date(v, now_unix).ok_or(Reason::NotADate)
-        });
+        let date = field_value(headers.clone(), Field::Date, scratch)
+            .map(|v| parse_http_date(v?, now_unix).ok_or(Reason::NotADate));
         obs.note(Field::Date, date.unwrap_or(Ok(0)));
         obs.reference_unix = date
             .and_then(Result::ok)
             .or_else(|| now_unix.and_then(|n| i64::try_from(n).ok()));
-        obs.from_cache = with_field(headers.clone(), Field::Age, scratch, age)
-            .and_then(Result::ok)
+        obs.from_cache = field_value(headers.clone(), Field::Age, scratch)
+            .and_then(|v| age(v.ok()?).ok())
             .is_some_and(|a| a > 0);
 
         let mut done = 0u32;
@@ -164,7 +163,7 @@ impl<const P: usize> Observation<P> {
             if obs.from_cache && field.is_rate_limit() {
                 continue;
             }
-            let result = with_field(headers.clone(), field, scratch, |v| obs.read(field, v));
+            let result = field_value(headers.clone(), field, scratch).map(|v| obs.read(field, v?));
             obs.note(field, result.unwrap_or(Ok(())));
         }
         if obs.retry_after_s.is_none()
@@ -354,14 +353,13 @@ fn age(v: &[u8]) -> Result<u64, Reason> {
     }))
 }
 
-/// Calls `f` with the field's value: its only line as is, or its lines joined in `scratch`.
-/// `None` when the field is absent.
-fn with_field<'h, I, T>(
+/// The field's value: its only line as is, or its lines joined in `scratch` (one function
+/// for every field, not one per caller). `None` when the field is absent.
+fn field_value<'a, 'h: 'a, I>(
     headers: I,
     field: Field,
-    scratch: &mut [u8],
-    f: impl FnOnce(&[u8]) -> Result<T, Reason>,
-) -> Option<Result<T, Reason>>
+    scratch: &'a mut [u8],
+) -> Option<Result<&'a [u8], Reason>>
 where
     I: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
 {
@@ -374,10 +372,7 @@ where
     let mut it = lines();
     let (_, first) = it.next()?;
     if it.next().is_none() {
-        return Some(f(first));
+        return Some(Ok(first));
     }
-    Some(match sf::join_lines(lines().map(|(_, v)| v), scratch) {
-        Ok(joined) => f(joined),
-        Err(_) => Err(Reason::TooLong),
-    })
+    Some(sf::join_lines(lines().map(|(_, v)| v), scratch).map_err(|_| Reason::TooLong))
 }
