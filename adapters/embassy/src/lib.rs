@@ -30,7 +30,8 @@
 //!   HTTP: for TLS, hand it a `TcpConnect` whose connections are TLS streams.
 //!
 //! Features: `defmt` or `log` (exclusive) for diagnostics; `json` to read `retry_after` from a
-//! 429's JSON body.
+//! 429's JSON body; `legacy` (default) to read `X-RateLimit-*` and the older drafts' fields too
+//! (without it, about 2 KiB less flash: only `RateLimit-Policy`/`RateLimit` are read).
 #![no_std]
 #![deny(unsafe_code)]
 
