@@ -127,17 +127,9 @@ impl Field {
     /// Recognises a field name, case-insensitively: any of [`Field::ALL`] with the `legacy`
     /// feature; without it, only the fields whose [`Field::legacy_kind`] is `None`.
     pub fn from_name(name: &str) -> Option<Field> {
-        #[cfg(feature = "legacy")]
-        let read = Field::ALL;
-        #[cfg(not(feature = "legacy"))]
-        let read = [
-            Field::RateLimitPolicy,
-            Field::RateLimit,
-            Field::RetryAfter,
-            Field::Date,
-            Field::Age,
-        ];
-        read.into_iter()
+        Field::ALL
+            .into_iter()
+            .filter(|f| cfg!(feature = "legacy") || f.legacy_kind().is_none())
             .find(|f| f.name().eq_ignore_ascii_case(name.trim_ascii()))
     }
 
