@@ -63,7 +63,7 @@ impl Policy {
         match (self.name.as_deref(), self.window_s) {
             (Some(n), _) => name_hash(n.bytes()),
             // A NUL prefix keeps these apart from any real name.
-            (None, Some(w)) => name_hash(core::iter::once(0).chain(w.to_le_bytes())),
+            (None, Some(w)) => name_hash([0].into_iter().chain(w.to_le_bytes())),
             (None, None) => 0,
         }
     }

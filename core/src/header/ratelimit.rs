@@ -27,12 +27,13 @@ pub enum Name<'a> {
 impl Name<'_> {
     /// The name's bytes, escapes undone (Strings and Tokens are ASCII).
     pub fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
-        let (s, t) = match self {
-            Name::String(s) => (Some(s.bytes()), None),
-            Name::Token(t) => (None, Some(t.as_bytes().iter().copied())),
-            Name::Unnamed => (None, None),
+        // A Token holds no `\`, so unescaping leaves it as is: one iterator for both kinds.
+        let raw: &[u8] = match self {
+            Name::String(s) => s.0,
+            Name::Token(t) => t.0,
+            Name::Unnamed => &[],
         };
-        s.into_iter().flatten().chain(t.into_iter().flatten())
+        SfStr(raw).bytes()
     }
 
     /// The name's characters (escapes undone).
