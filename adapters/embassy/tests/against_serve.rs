@@ -10,20 +10,30 @@ use headroom_core::backoff::{Backoff, GiveUp, RetryPolicy};
 use headroom_core::time::Duration;
 use headroom_embassy::http::{Client, HttpError};
 use headroom_embassy::{Error, SharedLimiter, SynthLinkWindows, synthlink};
-use headroom_ureq::SystemClock;
+use headroom_ureq::{ManualClock, SystemClock};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use std::sync::atomic::Ordering;
 use std_embedded_nal_async::Stack;
 
 fn server(policies: &[&str], fault: Fault) -> serve::Server {
+    serve::spawn(options(policies, fault), SystemClock::new()).unwrap()
+}
+
+/// A server whose clock stands still one second into an hour (Sat, 21 Nov 2026 12:00:01 GMT),
+/// so none of its windows turns during a test however long it takes or whenever it runs.
+fn frozen_server(policies: &[&str]) -> serve::Server {
+    let clock = ManualClock::new(1_795_262_401_000);
+    serve::spawn(options(policies, Fault::None), clock).unwrap()
+}
+
+fn options(policies: &[&str], fault: Fault) -> ServeOptions {
     let policies: Vec<PolicySpec> = policies.iter().map(|p| p.parse().unwrap()).collect();
-    let options = ServeOptions {
+    ServeOptions {
         policies,
         fault,
         ..ServeOptions::default()
-    };
-    serve::spawn(options, SystemClock::new()).unwrap()
+    }
 }
 
 const KEY_A: &[(&str, &str)] = &[("Authorization", "Bearer key-a")];
@@ -119,7 +129,8 @@ fn honours_retry_after_when_another_key_spent_the_window() {
 
 #[test]
 fn gives_up_when_the_server_asks_for_too_long() {
-    let server = server(&["minute:1:3600"], Fault::None);
+    // Frozen: on the system clock, a run across the hour saw the window turn and got a 200.
+    let server = frozen_server(&["minute:1:3600"]);
     spend_with_key_b(&server, 1);
     let limiter: SharedLimiter<NoopRawMutex, SynthLinkWindows> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
