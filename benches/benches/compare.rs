@@ -59,11 +59,11 @@ fn parse(c: &mut Criterion) {
         b.iter(|| {
             let mut sum = 0u64;
             policy_field(black_box(SEED_POLICY), |f| {
-                sum += f.quota.unwrap_or(0) + f.window_s.unwrap_or(0)
+                sum += u64::from(f.quota.unwrap_or(0)) + u64::from(f.window_s.unwrap_or(0))
             })
             .unwrap();
             ratelimit_field(black_box(SEED_RATELIMIT), |f| {
-                sum += f.remaining.unwrap_or(0);
+                sum += u64::from(f.remaining.unwrap_or(0));
                 if let Some(Reset::Delta(t)) = f.reset {
                     sum += t;
                 }

@@ -279,13 +279,13 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         {
             let hash = p.key();
             if let (Some(q), Some(w)) = (p.quota, p.window_s) {
-                self.learn(now, hash, sat_u32(q), Duration::from_secs(w));
+                self.learn(now, hash, q, Duration::from_secs(w.into()));
             }
             let reset = p.reset_s.or(p.window_s);
             if let (Some(r), Some(t)) = (p.remaining, reset) {
-                let hold = Duration::from_secs(t).min(max_pause);
+                let hold = Duration::from_secs(t.into()).min(max_pause);
                 let until = now + hold + self.reset_guard(hash, p.window_s);
-                self.set_budget(hash, sat_u32(r), until);
+                self.set_budget(hash, r, until);
             }
         }
         let pause = match (obs.status, obs.retry_after_s) {
@@ -379,9 +379,12 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
 
     /// The slack added to a server reset, which is rounded to whole seconds: `reset_guard_ms`,
     /// at most 1/64 of the policy's window when that is known (as for `guard_ms`).
-    fn reset_guard(&self, hash: u32, window_s: Option<u64>) -> Duration {
+    fn reset_guard(&self, hash: u32, window_s: Option<u32>) -> Duration {
         let guard = Duration::from_millis(u64::from(self.config.reset_guard_ms));
-        match window_s.map(Duration::from_secs).or(self.length_of(hash)) {
+        match window_s
+            .map(|w| Duration::from_secs(w.into()))
+            .or(self.length_of(hash))
+        {
             Some(w) => guard.min(Duration::from_millis(w.as_millis() / 64)),
             None => guard,
         }

@@ -29,22 +29,23 @@ use heapless::{String, Vec};
 /// The longest policy name kept, in bytes.
 pub const NAME_CAP: usize = 32;
 
-/// What a response says about one policy.
+/// What a response says about one policy. Numbers saturate at `u32::MAX` (4,294,967,295: 136
+/// years in seconds), which keeps a device's arithmetic in 32-bit registers.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Policy {
     /// The policy's name; `None` for the unnamed policy of older drafts and legacy headers.
     pub name: Option<String<NAME_CAP>>,
     /// Quota units per window.
-    pub quota: Option<u64>,
+    pub quota: Option<u32>,
     /// Window length in seconds.
-    pub window_s: Option<u64>,
+    pub window_s: Option<u32>,
     /// Quota units left.
-    pub remaining: Option<u64>,
+    pub remaining: Option<u32>,
     /// Seconds from the response's time until more quota is available.
-    pub reset_s: Option<u64>,
+    pub reset_s: Option<u32>,
     /// What the quota counts.
     pub unit: QuotaUnit,
-    used: Option<u64>,
+    used: Option<u32>,
     extra: bool,
 }
 
@@ -185,7 +186,7 @@ impl<const P: usize> Observation<P> {
         }
         let exhausted = self.policies.iter().filter(|p| p.remaining == Some(0));
         if let Some(reset) = exhausted.filter_map(|p| p.reset_s).max() {
-            return reset;
+            return reset.into();
         }
         if self.status == Some(429) {
             first_backoff_s
@@ -236,7 +237,7 @@ impl<const P: usize> Observation<P> {
     fn merge_resolved(
         &mut self,
         fact: Fact<'_>,
-        used: Option<u64>,
+        used: Option<u32>,
         unresolved: &mut Result<(), Reason>,
     ) {
         match resolve(fact.reset, self.reference_unix) {
@@ -246,7 +247,7 @@ impl<const P: usize> Observation<P> {
     }
 
     /// Merges `fact`, whose reset resolved to `reset_s` seconds from the response.
-    fn merge(&mut self, fact: Fact<'_>, used: Option<u64>, reset_s: Option<u64>) {
+    fn merge(&mut self, fact: Fact<'_>, used: Option<u32>, reset_s: Option<u32>) {
         let Some(index) = self.find_or_insert(&fact) else {
             self.dropped = self.dropped.saturating_add(1);
             return;
@@ -254,7 +255,7 @@ impl<const P: usize> Observation<P> {
         let Some(p) = self.policies.get_mut(index) else {
             return;
         };
-        let keep = |old: &mut Option<u64>, new: Option<u64>| {
+        let keep = |old: &mut Option<u32>, new: Option<u32>| {
             if new.is_some() {
                 *old = new;
             }
@@ -337,9 +338,10 @@ impl<const P: usize> Observation<P> {
     }
 }
 
-fn resolve(reset: Option<Reset>, reference: Option<i64>) -> Result<Option<u64>, Reason> {
+fn resolve(reset: Option<Reset>, reference: Option<i64>) -> Result<Option<u32>, Reason> {
+    let secs = |r: Reset| r.secs_from(reference).ok_or(Reason::NoReferenceTime);
     reset
-        .map(|r| r.secs_from(reference).ok_or(Reason::NoReferenceTime))
+        .map(|r| secs(r).map(|s| u32::try_from(s).unwrap_or(u32::MAX)))
         .transpose()
 }
 

@@ -549,3 +549,29 @@ fn without_json_the_body_is_not_read() {
     assert_eq!(obs.retry_after_s, None);
     assert_eq!(body_retry_after(br#"{"retry_after": 12}"#), None);
 }
+
+#[test]
+fn numbers_beyond_u32_saturate_and_negatives_are_dropped() {
+    let obs = observe(
+        Some(200),
+        &[
+            (
+                "RateLimit-Policy",
+                r#""huge";q=999999999999999;w=4294967296, "neg";q=-1;w=60"#,
+            ),
+            ("RateLimit", r#""huge";r=5000000000;t=999999999999999"#),
+        ],
+        None,
+    );
+    let huge = named(&obs, "huge");
+    assert_eq!(huge.quota, Some(u32::MAX));
+    assert_eq!(huge.window_s, Some(u32::MAX));
+    assert_eq!(huge.remaining, Some(u32::MAX));
+    assert_eq!(huge.reset_s, Some(u32::MAX));
+    // A negative quota is not a quota: the member is skipped, as one without `q` is.
+    assert!(
+        obs.policies
+            .iter()
+            .all(|p| p.name.as_deref() != Some("neg"))
+    );
+}

@@ -30,13 +30,13 @@ pub struct PolicyReport {
     /// Its name, `null` for the unnamed policy.
     pub name: Option<String>,
     /// Quota per window.
-    pub quota: Option<u64>,
+    pub quota: Option<u32>,
     /// Window in seconds.
-    pub window_s: Option<u64>,
+    pub window_s: Option<u32>,
     /// Units left.
-    pub remaining: Option<u64>,
+    pub remaining: Option<u32>,
     /// Seconds until reset, from the response's time.
-    pub reset_s: Option<u64>,
+    pub reset_s: Option<u32>,
 }
 
 impl From<&Policy> for PolicyReport {

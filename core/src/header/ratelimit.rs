@@ -92,11 +92,11 @@ pub struct Fact<'a> {
     /// Which policy.
     pub name: Name<'a>,
     /// Quota units per window.
-    pub quota: Option<u64>,
+    pub quota: Option<u32>,
     /// Window length in seconds.
-    pub window_s: Option<u64>,
+    pub window_s: Option<u32>,
     /// Quota units left.
-    pub remaining: Option<u64>,
+    pub remaining: Option<u32>,
     /// When more quota becomes available.
     pub reset: Option<Reset>,
     /// What the quota counts.
@@ -120,11 +120,18 @@ impl<'a> Fact<'a> {
     }
 }
 
-fn non_negative(item: Option<BareItem<'_>>) -> Option<u64> {
-    item?.as_integer().and_then(|i| u64::try_from(i).ok())
+fn non_negative(item: Option<BareItem<'_>>) -> Option<u32> {
+    item?.as_integer().and_then(saturating_u32)
 }
 
-fn positive(item: Option<BareItem<'_>>) -> Option<u64> {
+/// A non-negative number as `u32`, saturating: counts and seconds beyond 4,294,967,295 (136
+/// years) mean "more than a device will ever wait for or spend", and 32-bit values keep a
+/// device's arithmetic in single registers.
+pub(crate) fn saturating_u32(n: i64) -> Option<u32> {
+    (n >= 0).then(|| u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+fn positive(item: Option<BareItem<'_>>) -> Option<u32> {
     non_negative(item).filter(|&w| w > 0)
 }
 
@@ -161,7 +168,7 @@ impl ListField {
         *f = Fact::unnamed();
         match (self, bare) {
             (ListField::Policy, BareItem::Integer(q)) => {
-                f.quota = u64::try_from(q).ok();
+                f.quota = saturating_u32(q);
                 f.extra = true;
                 true
             }
@@ -190,7 +197,7 @@ impl ListField {
             ListField::RateLimit => match key {
                 b"q" => f.quota = non_negative(Some(v)),
                 b"r" => f.remaining = non_negative(Some(v)),
-                b"t" => f.reset = non_negative(Some(v)).map(Reset::Delta),
+                b"t" => f.reset = non_negative(Some(v)).map(|t| Reset::Delta(t.into())),
                 _ => {}
             },
         }
@@ -282,7 +289,7 @@ fn draft7_dictionary(value: &[u8]) -> Option<Fact<'_>> {
     let fact = Fact {
         quota: int("limit"),
         remaining: int("remaining"),
-        reset: int("reset").map(Reset::Ambiguous),
+        reset: int("reset").map(|r| Reset::Ambiguous(r.into())),
         ..Fact::unnamed()
     };
     (fact.quota.is_some() || fact.remaining.is_some() || fact.reset.is_some()).then_some(fact)
@@ -306,7 +313,7 @@ pub enum LegacyKind {
 pub fn legacy_field<'a>(
     kind: LegacyKind,
     value: &'a [u8],
-    mut sink: impl FnMut(Fact<'a>, Option<u64>),
+    mut sink: impl FnMut(Fact<'a>, Option<u32>),
 ) -> Result<(), Reason> {
     let list = sf::parse_list(value).map_err(|e| Reason::Syntax(e.kind))?;
     let mut members = items(list);
@@ -324,7 +331,7 @@ pub fn legacy_field<'a>(
             ..Fact::unnamed()
         },
         LegacyKind::Reset => Fact {
-            reset: Some(Reset::Ambiguous(n)),
+            reset: Some(Reset::Ambiguous(n.into())),
             ..Fact::unnamed()
         },
         LegacyKind::Used => Fact::unnamed(),
@@ -351,12 +358,12 @@ pub fn legacy_field<'a>(
 }
 
 /// A non-negative Integer, or a Decimal rounded up (some services send `1.5` resets).
-fn number(bare: BareItem<'_>) -> Option<u64> {
+fn number(bare: BareItem<'_>) -> Option<u32> {
     match bare {
-        BareItem::Integer(i) => u64::try_from(i).ok(),
+        BareItem::Integer(i) => saturating_u32(i),
         BareItem::Decimal(d) => u64::try_from(d.thousandths())
             .ok()
-            .map(crate::time::div_ceil_1000),
+            .map(|t| u32::try_from(crate::time::div_ceil_1000(t)).unwrap_or(u32::MAX)),
         _ => None,
     }
 }
