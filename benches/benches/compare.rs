@@ -65,7 +65,7 @@ fn parse(c: &mut Criterion) {
             ratelimit_field(black_box(SEED_RATELIMIT), |f| {
                 sum += u64::from(f.remaining.unwrap_or(0));
                 if let Some(Reset::Delta(t)) = f.reset {
-                    sum += t;
+                    sum += u64::from(t);
                 }
             })
             .unwrap();

@@ -339,9 +339,8 @@ impl<const P: usize> Observation<P> {
 }
 
 fn resolve(reset: Option<Reset>, reference: Option<i64>) -> Result<Option<u32>, Reason> {
-    let secs = |r: Reset| r.secs_from(reference).ok_or(Reason::NoReferenceTime);
     reset
-        .map(|r| secs(r).map(|s| u32::try_from(s).unwrap_or(u32::MAX)))
+        .map(|r| r.secs_from(reference).ok_or(Reason::NoReferenceTime))
         .transpose()
 }
 

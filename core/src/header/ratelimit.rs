@@ -47,28 +47,29 @@ impl Name<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reset {
     /// Seconds from the response (the drafts' `t` is always this).
-    Delta(u64),
+    Delta(u32),
     /// A number that is seconds at some services and a Unix time at others.
-    Ambiguous(u64),
+    Ambiguous(u32),
 }
 
 /// Values above this are taken as Unix times (2001-09-09), below as seconds to wait.
-pub const EPOCH_THRESHOLD: u64 = 1_000_000_000;
+pub const EPOCH_THRESHOLD: u32 = 1_000_000_000;
 
 impl Reset {
     /// Seconds from the response's time. An epoch-style value is converted against
     /// `reference_unix` (the `Date` header, else the caller's clock); a past time gives 0; an
     /// epoch value with no reference is `None`.
-    pub fn secs_from(self, reference_unix: Option<i64>) -> Option<u64> {
+    pub fn secs_from(self, reference_unix: Option<i64>) -> Option<u32> {
         match self {
             Reset::Delta(s) => Some(s),
             Reset::Ambiguous(s) if s <= EPOCH_THRESHOLD => Some(s),
             Reset::Ambiguous(at) => {
-                let at = i64::try_from(at).ok()?;
-                Some(u64::try_from(at.saturating_sub(reference_unix?)).unwrap_or(0))
+                let wait = i64::from(at).saturating_sub(reference_unix?);
+                Some(u32::try_from(wait.max(0)).unwrap_or(u32::MAX))
             }
         }
     }
+
 }
 
 /// What `qu` says the quota counts.
@@ -197,7 +198,7 @@ impl ListField {
             ListField::RateLimit => match key {
                 b"q" => f.quota = non_negative(Some(v)),
                 b"r" => f.remaining = non_negative(Some(v)),
-                b"t" => f.reset = non_negative(Some(v)).map(|t| Reset::Delta(t.into())),
+                b"t" => f.reset = non_negative(Some(v)).map(Reset::Delta),
                 _ => {}
             },
         }
@@ -289,7 +290,7 @@ fn draft7_dictionary(value: &[u8]) -> Option<Fact<'_>> {
     let fact = Fact {
         quota: int("limit"),
         remaining: int("remaining"),
-        reset: int("reset").map(|r| Reset::Ambiguous(r.into())),
+        reset: int("reset").map(Reset::Ambiguous),
         ..Fact::unnamed()
     };
     (fact.quota.is_some() || fact.remaining.is_some() || fact.reset.is_some()).then_some(fact)
@@ -331,7 +332,7 @@ pub fn legacy_field<'a>(
             ..Fact::unnamed()
         },
         LegacyKind::Reset => Fact {
-            reset: Some(Reset::Ambiguous(n.into())),
+            reset: Some(Reset::Ambiguous(n)),
             ..Fact::unnamed()
         },
         LegacyKind::Used => Fact::unnamed(),
