@@ -69,7 +69,6 @@ impl Reset {
             }
         }
     }
-
 }
 
 /// What `qu` says the quota counts.

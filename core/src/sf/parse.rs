@@ -336,13 +336,11 @@ fn display_string<'a>(c: &mut Cursor<'a>) -> Result<DisplayStr<'a>, Error> {
         return Err(c.err(ErrorKind::BadDisplayString));
     }
     let start = c.pos();
-    // A UTF-8 sequence is validated once all its bytes are decoded: per-sequence validation is
-    // equivalent to validating the whole string and needs only four bytes of state.
-    let (mut seq, mut have, mut need) = ([0u8; 4], 0usize, 0usize);
+    let mut utf8 = Utf8::default();
     loop {
         let byte = match c.bump() {
             None => return Err(c.err(ErrorKind::UnterminatedString)),
-            Some(b'"') if need == 0 => break,
+            Some(b'"') if utf8.need == 0 => break,
             Some(b'%') => {
                 let hi = c.bump().and_then(hex_value);
                 let lo = c.bump().and_then(hex_value);
@@ -351,22 +349,11 @@ fn display_string<'a>(c: &mut Cursor<'a>) -> Result<DisplayStr<'a>, Error> {
                     _ => return Err(c.err(ErrorKind::BadDisplayString)),
                 }
             }
-            Some(b @ 0x20..=0x7e) if need == 0 && b != b'"' => continue,
+            Some(b @ 0x20..=0x7e) if utf8.need == 0 && b != b'"' => continue,
             Some(_) => return Err(c.err(ErrorKind::BadUtf8)),
         };
-        if need == 0 {
-            need = utf8_len(byte).ok_or_else(|| c.err(ErrorKind::BadUtf8))?;
-            have = 0;
-        }
-        if let Some(slot) = seq.get_mut(have) {
-            *slot = byte;
-        }
-        have += 1;
-        if have == need {
-            if !is_utf8_sequence(seq.get(..need).unwrap_or(&[])) {
-                return Err(c.err(ErrorKind::BadUtf8));
-            }
-            need = 0;
+        if !utf8.accept(byte) {
+            return Err(c.err(ErrorKind::BadUtf8));
         }
     }
     let s = c.slice(start);
@@ -375,32 +362,50 @@ fn display_string<'a>(c: &mut Cursor<'a>) -> Result<DisplayStr<'a>, Error> {
     ))
 }
 
-/// One whole UTF-8 sequence (its length as [`utf8_len`] gave it), well-formed as RFC 3629 §4
-/// defines it: no overlong forms, no surrogates, nothing past U+10FFFF. Decoded here rather than
-/// by `str::from_utf8`, which costs a device over 600 bytes of flash.
-fn is_utf8_sequence(seq: &[u8]) -> bool {
-    let Some((&lead, tail)) = seq.split_first() else {
-        return false;
-    };
-    if !tail.iter().all(|&b| b & 0xc0 == 0x80) {
-        return false;
-    }
-    // The lead's length bits are already checked, so this mask keeps just its payload.
-    let first = u32::from(lead) & (0x7f >> tail.len());
-    let cp = tail
-        .iter()
-        .fold(first, |cp, &b| cp << 6 | u32::from(b & 0x3f));
-    let shortest = [0, 0x80, 0x800, 0x1_0000].get(tail.len()).copied();
-    shortest.is_some_and(|min| cp >= min) && cp <= 0x10_ffff && !(0xd800..=0xdfff).contains(&cp)
+/// A streaming UTF-8 check, one byte at a time: the WHATWG Encoding Standard's decoder (§9.1.1)
+/// without the decoding. It holds how many continuation bytes are due and the range the next
+/// one must fall in, which is what excludes overlong forms, surrogates and anything past
+/// U+10FFFF (RFC 3629 §4). Written here rather than calling `str::from_utf8`, which costs a
+/// device over 600 bytes of flash and needs the decoded bytes in a buffer.
+#[derive(Clone, Copy)]
+struct Utf8 {
+    need: u8,
+    lower: u8,
+    upper: u8,
 }
 
-fn utf8_len(lead: u8) -> Option<usize> {
-    match lead {
-        0x00..=0x7f => Some(1),
-        0xc0..=0xdf => Some(2),
-        0xe0..=0xef => Some(3),
-        0xf0..=0xf7 => Some(4),
-        _ => None,
+impl Default for Utf8 {
+    fn default() -> Self {
+        Utf8 {
+            need: 0,
+            lower: 0x80,
+            upper: 0xbf,
+        }
+    }
+}
+
+impl Utf8 {
+    /// Takes the next byte; false when it cannot continue well-formed UTF-8.
+    fn accept(&mut self, byte: u8) -> bool {
+        if self.need == 0 {
+            (self.need, self.lower, self.upper) = match byte {
+                0x00..=0x7f => return true,
+                0xc2..=0xdf => (1, 0x80, 0xbf),
+                0xe0 => (2, 0xa0, 0xbf),
+                0xed => (2, 0x80, 0x9f),
+                0xe1..=0xef => (2, 0x80, 0xbf),
+                0xf0 => (3, 0x90, 0xbf),
+                0xf4 => (3, 0x80, 0x8f),
+                0xf1..=0xf3 => (3, 0x80, 0xbf),
+                _ => return false,
+            };
+            return true;
+        }
+        if !(self.lower..=self.upper).contains(&byte) {
+            return false;
+        }
+        (self.need, self.lower, self.upper) = (self.need - 1, 0x80, 0xbf);
+        true
     }
 }
 
@@ -411,17 +416,20 @@ pub(crate) fn ascii(s: &[u8]) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_utf8_sequence, utf8_len};
+    use super::Utf8;
 
-    /// Every sequence the Display String parser can hand over (its length is the lead's), judged
-    /// as `str::from_utf8` judges it: all of 1 to 3 bytes, and 4 with two varied tails.
+    fn valid(seq: &[u8]) -> bool {
+        let mut utf8 = Utf8::default();
+        seq.iter().all(|&b| utf8.accept(b)) && utf8.need == 0
+    }
+
+    /// Judged as `str::from_utf8` judges them: every sequence of 1 to 3 bytes, and every 4-byte
+    /// one with two varied tails (which covers each lead against each continuation range).
     #[test]
-    fn utf8_sequences_agree_with_core() {
+    fn utf8_agrees_with_core() {
         let check = |seq: &[u8]| {
-            if utf8_len(seq[0]) == Some(seq.len()) {
-                let core = core::str::from_utf8(seq).is_ok();
-                assert_eq!(is_utf8_sequence(seq), core, "{seq:x?}");
-            }
+            let core = core::str::from_utf8(seq).is_ok();
+            assert_eq!(valid(seq), core, "{seq:x?}");
         };
         for a in 0..=255u8 {
             check(&[a]);
@@ -430,7 +438,13 @@ mod tests {
                 for c in 0..=255u8 {
                     check(&[a, b, c]);
                 }
-                for (c, d) in [(0x80, 0x80), (0xbf, 0xbf), (0x80, 0x7f), (0xc0, 0x80)] {
+                for (c, d) in [
+                    (0x80, 0x80),
+                    (0xbf, 0xbf),
+                    (0x80, 0x7f),
+                    (0xc0, 0x80),
+                    (0x8f, 0x90),
+                ] {
                     check(&[a, b, c, d]);
                 }
             }
