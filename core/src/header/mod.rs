@@ -61,6 +61,37 @@ impl core::fmt::Display for Reason {
     }
 }
 
+/// Whether this build reads `field` (without `legacy`, only the current drafts' fields).
+const fn is_read(field: Field) -> bool {
+    cfg!(feature = "legacy") || field.legacy_kind().is_none()
+}
+
+/// How many fields this build reads.
+const READ_COUNT: usize = {
+    let (mut n, mut i) = (0, 0);
+    while i < Field::ALL.len() {
+        n += is_read(Field::ALL[i]) as usize;
+        i += 1;
+    }
+    n
+};
+
+/// The fields this build reads, with their names: filtered at compile time, so a device built
+/// without `legacy` holds neither the other fields' names nor a test for them.
+const READ: [(Field, &str); READ_COUNT] = {
+    let mut read = [(Field::Date, ""); READ_COUNT];
+    let (mut n, mut i) = (0, 0);
+    while i < Field::ALL.len() {
+        let field = Field::ALL[i];
+        if is_read(field) {
+            read[n] = (field, field.name());
+            n += 1;
+        }
+        i += 1;
+    }
+    read
+};
+
 /// The response fields this library reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -127,10 +158,10 @@ impl Field {
     /// Recognises a field name, case-insensitively: any of [`Field::ALL`] with the `legacy`
     /// feature; without it, only the fields whose [`Field::legacy_kind`] is `None`.
     pub fn from_name(name: &str) -> Option<Field> {
-        Field::ALL
-            .into_iter()
-            .filter(|f| cfg!(feature = "legacy") || f.legacy_kind().is_none())
-            .find(|f| f.name().eq_ignore_ascii_case(name.trim_ascii()))
+        let name = name.trim_ascii();
+        READ.iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|&(f, _)| f)
     }
 
     /// The legacy number this field carries, if it is one of the ≤ -06 or `X-` fields.
