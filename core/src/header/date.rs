@@ -44,12 +44,13 @@ pub fn parse_http_date(s: &[u8], now_unix: Option<u64>) -> Option<i64> {
     let s = trim_ows(s);
     let split = s.iter().position(|b| !b.is_ascii_alphabetic())?;
     let (weekday, rest) = s.split_at(split);
-    let (names, template): (&[&[u8]], _) = match (weekday.len(), rest.first()) {
-        (3, Some(b',')) => (&DAYS, IMF_FIXDATE),
-        (3, _) => (&DAYS, ASCTIME),
-        _ => (&LONG_DAYS, RFC850),
+    let (names, template, two_digit_year): (&[&[u8]], _, _) = match (weekday.len(), rest.first()) {
+        (3, Some(b',')) => (&DAYS, IMF_FIXDATE, false),
+        (3, _) => (&DAYS, ASCTIME, false),
+        _ => (&LONG_DAYS, RFC850, true),
     };
-    if !names.contains(&weekday) || rest.len() != template.len() {
+    // Compared byte by byte: slice equality would link `memcmp` (116 bytes on a device).
+    if !names.iter().any(|n| n.iter().eq(weekday)) || rest.len() != template.len() {
         return None;
     }
     // Day, year, hour, minute, second; the month's three letters, packed.
@@ -78,7 +79,7 @@ pub fn parse_http_date(s: &[u8], now_unix: Option<u64>) -> Option<i64> {
         return None;
     }
     let secs = h * 3600 + m * 60 + sec;
-    let year = if template == RFC850 {
+    let year = if two_digit_year {
         full_year(year, month, day, secs, now_unix.unwrap_or(NO_CLOCK_PIVOT))
     } else {
         year

@@ -33,11 +33,14 @@ impl<'a> BareItem<'a> {
 
     /// True when this is a String or a Token whose text equals `s`.
     pub fn is_text(&self, s: &str) -> bool {
-        match self {
-            BareItem::String(v) => v.eq_str(s),
-            BareItem::Token(t) => t.as_bytes() == s.as_bytes(),
-            _ => false,
-        }
+        // A Token holds no `\`, so one unescaping comparison serves both kinds (and a device
+        // links no `memcmp` for the Token case).
+        let raw = match self {
+            BareItem::String(v) => v.0,
+            BareItem::Token(t) => t.0,
+            _ => return false,
+        };
+        SfStr(raw).eq_str(s)
     }
 }
 
