@@ -24,9 +24,9 @@ const LONG_DAYS: [&[u8]; 7] = [
 ];
 const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
 
-/// What follows the weekday in each form. `d`, `y`, `h`, `m`, `s` are digits of the day,
-/// year, hour, minute and second; `b` a month's letters (as in `strftime`); `_` a digit or the space that pads
-/// asctime's day; anything else must match itself.
+/// What follows the weekday in each form. `d`, `y`, `h`, `m`, `s` are digits of the day, year,
+/// hour, minute and second; `b` a month's letters (as in `strftime`); `_` a digit or the space
+/// that pads asctime's day; anything else must match itself.
 const IMF_FIXDATE: &[u8] = b", dd bbb yyyy hh:mm:ss GMT"; // Sun, 06 Nov 1994 08:49:37 GMT
 const RFC850: &[u8] = b", dd-bbb-yy hh:mm:ss GMT"; // Sunday, 06-Nov-94 08:49:37 GMT
 const ASCTIME: &[u8] = b" bbb _d hh:mm:ss yyyy"; // Sun Nov  6 08:49:37 1994
