@@ -76,3 +76,9 @@ pub mod observation;
 pub mod sf;
 pub mod time;
 pub mod window;
+
+/// `v` as `u32`, saturating: counts, seconds and milliseconds past `u32::MAX` all mean "more
+/// than a device will ever spend or wait", and 32-bit values keep its arithmetic in registers.
+pub(crate) fn sat_u32(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}

@@ -47,6 +47,7 @@
 //! - With no headers at all the configured windows alone decide.
 
 use crate::observation::Observation;
+use crate::sat_u32;
 use crate::time::{Duration, Instant};
 use crate::window::{Rule, Track, Windows};
 
@@ -568,10 +569,6 @@ fn apply_permille(quota: u32, permille: u16) -> u32 {
     // floor(q × p / 1000) for q = 1000a + b is a × p + floor(b × p / 1000): exact, in 32 bits.
     let p = u32::from(permille);
     ((quota / 1000) * p + (quota % 1000) * p / 1000).max(1)
-}
-
-fn sat_u32(v: u64) -> u32 {
-    u32::try_from(v).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ impl<const N: usize> Log<N> {
         for i in 0..usize::from(self.len) {
             let slot = (usize::from(self.head) + i) % N.max(1);
             if let Some(s) = self.stamps.get_mut(slot) {
-                *s = u32::try_from(u64::from(*s).saturating_sub(shift)).unwrap_or(u32::MAX);
+                *s = crate::sat_u32(u64::from(*s).saturating_sub(shift));
             }
         }
         self.base = new_base;
@@ -208,7 +208,7 @@ impl<const S: usize> Buckets<S> {
     }
 
     fn width(length: Duration) -> u64 {
-        let ms = u32::try_from(length.as_millis()).unwrap_or(u32::MAX);
+        let ms = crate::sat_u32(length.as_millis());
         u64::from(ms.div_ceil(S as u32 - 1).max(1))
     }
 

@@ -65,7 +65,7 @@ impl Reset {
             Reset::Ambiguous(s) if s <= EPOCH_THRESHOLD => Some(s),
             Reset::Ambiguous(at) => {
                 let wait = i64::from(at).saturating_sub(reference_unix?);
-                Some(u32::try_from(wait.max(0)).unwrap_or(u32::MAX))
+                saturating_u32(wait.max(0))
             }
         }
     }
@@ -124,11 +124,9 @@ fn non_negative(item: Option<BareItem<'_>>) -> Option<u32> {
     item?.as_integer().and_then(saturating_u32)
 }
 
-/// A non-negative number as `u32`, saturating: counts and seconds beyond 4,294,967,295 (136
-/// years) mean "more than a device will ever wait for or spend", and 32-bit values keep a
-/// device's arithmetic in single registers.
-pub(crate) fn saturating_u32(n: i64) -> Option<u32> {
-    (n >= 0).then(|| u32::try_from(n).unwrap_or(u32::MAX))
+/// A non-negative number as `u32`, saturating (see `crate::sat_u32`); `None` when negative.
+fn saturating_u32(n: i64) -> Option<u32> {
+    u64::try_from(n).ok().map(crate::sat_u32)
 }
 
 fn positive(item: Option<BareItem<'_>>) -> Option<u32> {
@@ -363,7 +361,7 @@ fn number(bare: BareItem<'_>) -> Option<u32> {
         BareItem::Integer(i) => saturating_u32(i),
         BareItem::Decimal(d) => u64::try_from(d.thousandths())
             .ok()
-            .map(|t| u32::try_from(crate::time::div_ceil_1000(t)).unwrap_or(u32::MAX)),
+            .map(|t| crate::sat_u32(crate::time::div_ceil_1000(t))),
         _ => None,
     }
 }
