@@ -49,7 +49,7 @@
 use crate::observation::Observation;
 use crate::sat_u32;
 use crate::time::{Duration, Instant};
-use crate::window::{Rule, Track, Windows};
+use crate::window::{MaybeQuota, Rule, Track, Windows};
 
 /// Tuning. [`Config::DEFAULT`] is what the docs call "the defaults".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,6 +88,55 @@ impl Config {
 
 impl Default for Config {
     fn default() -> Self {
+        Config::DEFAULT
+    }
+}
+
+/// Where a limiter's [`Config`] comes from: a [`Config`] value, chosen at run time, or a type
+/// that fixes it at compile time, such as [`Defaults`].
+///
+/// A compile-time tuning takes no bytes, and the compiler folds its numbers into the code. On a
+/// device that matters twice: the code is smaller, and a `static` limiter over learned windows
+/// starts as all zero bits, so it sits in `.bss` rather than having an initial image in flash.
+///
+/// ```
+/// use headroom_core::limiter::{Config, Limiter, Tuning};
+/// use headroom_core::window::{Log, Window};
+///
+/// /// This device's tuning: it would rather give up than wait over a minute.
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// struct Impatient;
+///
+/// impl Tuning for Impatient {
+///     fn config(&self) -> Config {
+///         Config { max_wait_ms: 60_000, ..Config::DEFAULT }
+///     }
+/// }
+///
+/// static LIMITER: Limiter<Window<Log<60>>, 2, Impatient> =
+///     Limiter::new(Window::learned_exact(), Impatient);
+/// assert_eq!(LIMITER.config().max_wait_ms, 60_000);
+/// ```
+pub trait Tuning {
+    /// The configuration.
+    fn config(&self) -> Config;
+}
+
+impl Tuning for Config {
+    #[inline]
+    fn config(&self) -> Config {
+        *self
+    }
+}
+
+/// [`Config::DEFAULT`], fixed at compile time (see [`Tuning`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Defaults;
+
+impl Tuning for Defaults {
+    #[inline]
+    fn config(&self) -> Config {
         Config::DEFAULT
     }
 }
@@ -134,8 +183,9 @@ struct Budget {
     name_hash: u32,
     remaining: u32,
     until: Instant,
-    /// A grant went out after this budget expired: its learned window counts again.
-    probed: bool,
+    /// No grant has gone out since this budget expired: the next one is its probe, and until
+    /// then its learned window does not count locally.
+    awaiting_probe: bool,
     /// Units held back for other clients of the same identity (see [`Limiter::shared_reserve`]).
     foreign: u8,
     /// Another client's consumption was seen while this budget held.
@@ -147,7 +197,7 @@ impl Budget {
         name_hash: 0,
         remaining: 0,
         until: Instant::ZERO,
-        probed: true,
+        awaiting_probe: false,
         foreign: 0,
         saw_foreign: false,
     };
@@ -156,9 +206,10 @@ impl Budget {
 /// Most units a budget holds back for other clients, whatever their consumption looked like.
 const MAX_FOREIGN_RESERVE: u32 = 16;
 
-/// The rate limiter for one identity, over windows `W`, tracking up to `B` server budgets.
+/// The rate limiter for one identity, over windows `W`, tracking up to `B` server budgets, tuned
+/// by `C` (a [`Config`], or a compile-time [`Tuning`] such as [`Defaults`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Limiter<W, const B: usize = 2> {
+pub struct Limiter<W, const B: usize = 2, C = Config> {
     windows: W,
     budgets: [Budget; B],
     paused_until: Instant,
@@ -166,12 +217,13 @@ pub struct Limiter<W, const B: usize = 2> {
     in_flight: u16,
     /// A response has been observed (the server's limits, if it declares any, are known).
     heard: bool,
-    config: Config,
+    tuning: C,
 }
 
-impl<W: Windows, const B: usize> Limiter<W, B> {
-    /// A limiter over `windows`. `const`, so it can live in a `static`.
-    pub const fn new(windows: W, config: Config) -> Self {
+impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
+    /// A limiter over `windows`, tuned by `tuning` (a [`Config`], or a [`Tuning`] type such as
+    /// [`Defaults`]). `const`, so it can live in a `static`.
+    pub const fn new(windows: W, tuning: C) -> Self {
         Limiter {
             windows,
             budgets: [Budget::EMPTY; B],
@@ -179,13 +231,13 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             last_now: Instant::ZERO,
             in_flight: 0,
             heard: false,
-            config,
+            tuning,
         }
     }
 
     /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+    pub fn config(&self) -> Config {
+        self.tuning.config()
     }
 
     /// The windows.
@@ -226,7 +278,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         Err(Denied {
             until,
             cause,
-            within_max_wait: wait <= u64::from(self.config.max_wait_ms),
+            within_max_wait: wait <= u64::from(self.config().max_wait_ms),
         })
     }
 
@@ -241,19 +293,19 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         let now = now.max(self.last_now);
         self.peek(now)?;
         self.last_now = now;
-        let config = &self.config;
+        let guard_ms = self.config().guard_ms;
         self.windows.each_mut(|_, rule, track| {
             // Every window with a length counts the grant (peek found room in those with a
             // quota); an unset one is cleared when it is learned.
             if !rule.is_unset() {
-                track.record(now, effective_length(rule, config));
+                track.record(now, effective_length(rule, guard_ms));
             }
         });
         for b in self.budgets.iter_mut() {
             if b.until > now {
                 b.remaining = b.remaining.saturating_sub(1);
             } else {
-                b.probed = true;
+                b.awaiting_probe = false;
             }
         }
         self.in_flight = self.in_flight.saturating_add(1);
@@ -272,7 +324,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         self.last_now = now;
         self.landed(grant);
         self.heard = true;
-        let max_pause = Duration::from_millis(u64::from(self.config.max_pause_ms));
+        let max_pause = Duration::from_millis(u64::from(self.config().max_pause_ms));
         for p in obs
             .policies
             .iter()
@@ -292,7 +344,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         let pause = match (obs.status, obs.retry_after_s) {
             (Some(413 | 429 | 503), Some(s)) => Some(Duration::from_secs(s)),
             (Some(429), None) if obs.policies.iter().all(|p| p.remaining != Some(0)) => Some(
-                Duration::from_millis(u64::from(self.config.bare_429_pause_ms)),
+                Duration::from_millis(u64::from(self.config().bare_429_pause_ms)),
             ),
             _ => None,
         };
@@ -318,7 +370,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
         // Waits that end with a response, not at a known instant: re-check shortly (adapters
         // also wake waiters on every response).
         if !self.heard && self.in_flight > 0 {
-            let recheck = now + Duration::from_millis(u64::from(self.config.guard_ms).max(1));
+            let recheck = now + Duration::from_millis(u64::from(self.config().guard_ms).max(1));
             consider(recheck, Cause::Discovering);
         }
         for b in self.budgets.iter().filter(|b| b.until > now) {
@@ -331,11 +383,11 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             if self.budget_governs(rule, now) {
                 return;
             }
-            let q = apply_permille(q, self.config.quota_permille);
+            let q = apply_permille(q, self.config().quota_permille);
             if track.holds_fewer_than(q) {
                 return; // room whatever the time: no need to compute when
             }
-            let t = track.free_at(now, effective_length(rule, &self.config), q);
+            let t = track.free_at(now, effective_length(rule, self.config().guard_ms), q);
             consider(t, Cause::Window(i as u8));
         });
         worst
@@ -344,23 +396,23 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
     /// A learned window's local count is replaced by its server budget while that is fresh, and
     /// for one probe once it has expired.
     fn budget_governs(&self, rule: &Rule, now: Instant) -> bool {
-        if rule.is_local() || rule.server_quota == crate::window::NONE {
+        if rule.is_local() || rule.server_quota == MaybeQuota::NONE {
             return false;
         }
         self.budgets
             .iter()
-            .any(|b| b.name_hash == rule.name_hash && (b.until > now || !b.probed))
+            .any(|b| b.name_hash == rule.name_hash && (b.until > now || b.awaiting_probe))
     }
 
     /// Units of a budget kept unused so that `quota_permille` holds under server sync too.
     fn reserve(&self, hash: u32) -> u32 {
         self.server_quota_of(hash)
-            .map_or(0, |q| q - apply_permille(q, self.config.quota_permille))
+            .map_or(0, |q| q - apply_permille(q, self.config().quota_permille))
     }
 
     /// The quota in force in the window bound to server policy `hash`.
     fn server_quota_of(&self, hash: u32) -> Option<u32> {
-        self.rule_where(|r| r.name_hash == hash && r.server_quota != crate::window::NONE)
+        self.rule_where(|r| r.name_hash == hash && r.server_quota != MaybeQuota::NONE)
             .and_then(Rule::quota)
     }
 
@@ -381,7 +433,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
     /// The slack added to a server reset, which is rounded to whole seconds: `reset_guard_ms`,
     /// at most 1/64 of the policy's window when that is known (as for `guard_ms`).
     fn reset_guard(&self, hash: u32, window_s: Option<u32>) -> Duration {
-        let guard = Duration::from_millis(u64::from(self.config.reset_guard_ms));
+        let guard = Duration::from_millis(u64::from(self.config().reset_guard_ms));
         match window_s
             .map(|w| Duration::from_secs(w.into()))
             .or(self.length_of(hash))
@@ -396,7 +448,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
     fn learn(&mut self, now: Instant, hash: u32, quota: u32, length: Duration) {
         // A quota of 0 or a window longer than max_pause would let a server silence the device
         // indefinitely; the r/t budget (itself capped) still tells when quota returns.
-        let len_ms = sat_u32(length.as_millis()).min(self.config.max_pause_ms);
+        let len_ms = sat_u32(length.as_millis()).min(self.config().max_pause_ms);
         if len_ms == 0 || quota == 0 {
             return;
         }
@@ -420,13 +472,13 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
                 track.clear();
                 // The grant just answered, and any still in flight, went out before this
                 // window existed: count them now (later than sent, so conservatively).
-                let length = effective_length(rule, &self.config);
+                let length = effective_length(rule, self.tuning.config().guard_ms);
                 for _ in 0..=self.in_flight {
                     track.record(now, length);
                 }
             }
             if rule.length_ms == len_ms {
-                rule.server_quota = quota;
+                rule.server_quota = MaybeQuota::of(quota);
                 rule.name_hash = hash;
             }
             return;
@@ -435,7 +487,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             r.length_ms >= len_ms && r.quota().is_some_and(|q| q > quota)
         });
         if let Some((rule, _)) = longer.and_then(|i| self.windows.get_mut(i)) {
-            rule.server_quota = rule.server_quota.min(quota);
+            rule.server_quota = MaybeQuota::of(rule.server_quota.or_max().min(quota));
         }
     }
 
@@ -489,7 +541,7 @@ impl<W: Windows, const B: usize> Limiter<W, B> {
             name_hash: hash,
             remaining: remaining.saturating_sub(uncounted),
             until,
-            probed: false,
+            awaiting_probe: true,
             foreign,
             saw_foreign: false,
         };
@@ -554,9 +606,9 @@ impl Relation {
 }
 
 #[inline]
-fn effective_length(rule: &Rule, config: &Config) -> Duration {
+fn effective_length(rule: &Rule, guard_ms: u32) -> Duration {
     let len = rule.length();
-    len + Duration::from_millis(u64::from(config.guard_ms))
+    len + Duration::from_millis(u64::from(guard_ms))
         .min(Duration::from_millis(len.as_millis() / 64))
 }
 

@@ -320,20 +320,42 @@ impl<const S: usize> Track for Buckets<S> {
 }
 
 /// What governs one window: the locally configured rule and what the server declared.
+///
+/// Every field of an unset rule is 0, as are the empty rings: a learned limiter starts as all
+/// zero bits, so a device keeps a `static` one in `.bss` rather than copying an initial image
+/// from flash (see [`crate::limiter::Limiter::new`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Rule {
     /// Window length in milliseconds (0: not yet known).
     pub(crate) length_ms: u32,
-    /// Locally configured quota (`u32::MAX`: none; the window follows the server).
-    pub(crate) local_quota: u32,
-    /// Quota the server declared for this window (`u32::MAX`: none).
-    pub(crate) server_quota: u32,
+    /// Locally configured quota (none: the window follows the server).
+    pub(crate) local_quota: MaybeQuota,
+    /// Quota the server declared for this window.
+    pub(crate) server_quota: MaybeQuota,
     /// Hash of the server's name for this policy (0: unnamed or unknown).
     pub(crate) name_hash: u32,
 }
 
-pub(crate) const NONE: u32 = u32::MAX;
+/// A quota or none, held as the quota plus one (wrapping) so that none is 0 bits. A quota of
+/// `u32::MAX` is none: no window can count that many grants anyway.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(crate) struct MaybeQuota(u32);
+
+impl MaybeQuota {
+    pub(crate) const NONE: MaybeQuota = MaybeQuota(0);
+
+    pub(crate) const fn of(quota: u32) -> MaybeQuota {
+        MaybeQuota(quota.wrapping_add(1))
+    }
+
+    /// The quota, `u32::MAX` for none (so that the tighter of two is their minimum).
+    #[inline]
+    pub(crate) const fn or_max(self) -> u32 {
+        self.0.wrapping_sub(1)
+    }
+}
 
 impl Rule {
     const fn local(quota: u32, length: Duration) -> Rule {
@@ -345,16 +367,16 @@ impl Rule {
         };
         Rule {
             length_ms,
-            local_quota: quota,
-            server_quota: NONE,
+            local_quota: MaybeQuota::of(quota),
+            server_quota: MaybeQuota::NONE,
             name_hash: 0,
         }
     }
 
     const LEARN: Rule = Rule {
         length_ms: 0,
-        local_quota: NONE,
-        server_quota: NONE,
+        local_quota: MaybeQuota::NONE,
+        server_quota: MaybeQuota::NONE,
         name_hash: 0,
     };
 
@@ -371,13 +393,13 @@ impl Rule {
     /// The quota in force: the tighter of the local and the server's, `None` when neither is set.
     #[inline]
     pub fn quota(&self) -> Option<u32> {
-        let q = self.local_quota.min(self.server_quota);
-        (q != NONE && !self.is_unset()).then_some(q)
+        let q = self.local_quota.or_max().min(self.server_quota.or_max());
+        (q != u32::MAX && !self.is_unset()).then_some(q)
     }
 
     /// True when the window was configured locally (not only learned from the server).
     pub const fn is_local(&self) -> bool {
-        self.local_quota != NONE
+        self.local_quota.0 != MaybeQuota::NONE.0
     }
 }
 

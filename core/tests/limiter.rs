@@ -1,7 +1,7 @@
 //! The limiter and backoff, driven in injected time: unit cases and property tests.
 
 use headroom_core::backoff::{Attempt, Backoff, Decision, GiveUp, Jitter, Method, RetryPolicy};
-use headroom_core::limiter::{Cause, Config, Limiter};
+use headroom_core::limiter::{Cause, Config, Defaults, Denied, Grant, Limiter, Tuning};
 use headroom_core::observation::Observation;
 use headroom_core::time::{Duration, Instant};
 use headroom_core::window::{Buckets, Log, Window, Windows};
@@ -74,6 +74,15 @@ fn synthlink_state_fits_in_512_bytes() {
     let size = core::mem::size_of::<SynthLink>();
     println!("size_of SynthLink limiter (Log<60> + Buckets<56>, 2 budgets): {size} bytes");
     assert!(size <= 512, "{size} bytes");
+    // With the tuning fixed at compile time, as headroom-embassy's `synthlink()` has it, no
+    // `Config` is stored.
+    type Fixed = Limiter<(Window<Log<60>>, Window<Buckets<56>>), 2, Defaults>;
+    let fixed = core::mem::size_of::<Fixed>();
+    println!("the same with the Defaults tuning: {fixed} bytes");
+    assert!(
+        fixed <= size - core::mem::size_of::<Config>(),
+        "{fixed} bytes"
+    );
 }
 
 #[test]
@@ -492,6 +501,102 @@ proptest! {
                                 body in proptest::collection::vec(any::<u8>(), 0..40)) {
         let o: Observation = Observation::parse(Some(429), [(name.as_str(), value.as_slice())], Some(&body), Some(1_800_000_000), &mut [0u8; 64]);
         let _ = o.wait_s(1);
+    }
+}
+
+/// A tuning fixed at compile time, other than the defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Tight;
+
+const TIGHT: Config = Config {
+    quota_permille: 800,
+    guard_ms: 40,
+    reset_guard_ms: 300,
+    max_wait_ms: 5_000,
+    max_pause_ms: 60_000,
+    bare_429_pause_ms: 2_000,
+};
+
+impl Tuning for Tight {
+    fn config(&self) -> Config {
+        TIGHT
+    }
+}
+
+type Small<C> = Limiter<(Window<Log<5>>, Window<Buckets<8>>), 2, C>;
+
+fn small<C: Tuning>(tuning: C) -> Small<C> {
+    Limiter::new(
+        (
+            Window::learned(),
+            Window::bucketed(12, Duration::from_secs(30)),
+        ),
+        tuning,
+    )
+}
+
+/// Applies `op` at `*now`; what an acquire decided, and when the next request may go.
+fn apply<C: Tuning>(
+    l: &mut Small<C>,
+    op: &Op,
+    now: &mut u64,
+    out: &mut Vec<Grant>,
+) -> (Option<Result<(), Denied>>, Instant) {
+    let mut decided = None;
+    match *op {
+        Op::Advance(d) => *now += u64::from(d),
+        Op::Peek => decided = Some(l.peek(ms(*now))),
+        Op::Release => {
+            if let Some(g) = out.pop() {
+                l.release(g)
+            }
+        }
+        Op::Acquire => decided = Some(l.try_acquire(ms(*now)).map(|g| out.push(g))),
+        Op::Observe {
+            status,
+            remaining,
+            reset,
+            quota,
+            window,
+            retry_after,
+        } => {
+            if let Some(g) = out.pop() {
+                let policy = format!("\"a\";q={quota};w={window}");
+                let rl = format!("\"a\";r={remaining};t={reset}");
+                let ra = retry_after.map(|r| r.to_string()).unwrap_or_default();
+                let mut hs = vec![
+                    ("RateLimit-Policy", policy.as_str()),
+                    ("RateLimit", rl.as_str()),
+                ];
+                if retry_after.is_some() {
+                    hs.push(("Retry-After", ra.as_str()));
+                }
+                l.observe(ms(*now), g, &obs(status, &hs));
+            }
+        }
+    }
+    (decided, l.next_allowed(ms(*now)))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A compile-time tuning decides exactly as its `Config` does at run time, whatever the
+    /// server says and whenever calls come: `Defaults` as `Config::DEFAULT`, `Tight` as `TIGHT`.
+    #[test]
+    fn a_compile_time_tuning_decides_as_its_config(ops in proptest::collection::vec(op(), 1..200)) {
+        let (mut fixed, mut chosen) = (small(Defaults), small(Config::DEFAULT));
+        let (mut tight, mut tight_chosen) = (small(Tight), small(TIGHT));
+        let mut now = [0u64; 4];
+        let mut out: [Vec<Grant>; 4] = Default::default();
+        for op in &ops {
+            let [n0, n1, n2, n3] = &mut now;
+            let [o0, o1, o2, o3] = &mut out;
+            prop_assert_eq!(apply(&mut fixed, op, n0, o0), apply(&mut chosen, op, n1, o1));
+            prop_assert_eq!(apply(&mut tight, op, n2, o2), apply(&mut tight_chosen, op, n3, o3));
+        }
+        prop_assert_eq!(fixed.config(), Config::DEFAULT);
+        prop_assert_eq!(tight.config(), TIGHT);
     }
 }
 

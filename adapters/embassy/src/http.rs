@@ -14,6 +14,7 @@ use embassy_sync::blocking_mutex::raw::RawMutex;
 use embedded_io_async::{Read, Write};
 use embedded_nal_async::{AddrType, Dns, TcpConnect};
 use headroom_core::backoff::{Method, RetryPolicy};
+use headroom_core::limiter::{Defaults, Tuning};
 use headroom_core::observation::Observation;
 use headroom_core::window::Windows;
 use rand_core::Rng;
@@ -71,10 +72,10 @@ impl Response<'_> {
 }
 
 /// An HTTP client drawing on one [`SharedLimiter`].
-pub struct Client<'a, T, D, M: RawMutex, W, const B: usize = 2> {
+pub struct Client<'a, T, D, M: RawMutex, W, const B: usize = 2, C = Defaults> {
     tcp: &'a T,
     dns: &'a D,
-    limiter: &'a SharedLimiter<M, W, B>,
+    limiter: &'a SharedLimiter<M, W, B, C>,
     headers: &'a [(&'a str, &'a str)],
     policy: RetryPolicy,
 }
@@ -87,18 +88,19 @@ struct Placed {
     end: usize,
 }
 
-impl<'a, T, D, M, W, const B: usize> Client<'a, T, D, M, W, B>
+impl<'a, T, D, M, W, const B: usize, C> Client<'a, T, D, M, W, B, C>
 where
     T: TcpConnect,
     D: Dns,
     M: RawMutex,
     W: Windows,
+    C: Tuning,
 {
     /// A client over `tcp` and `dns`, sending `headers` (e.g. `Authorization`) on every request.
     pub fn new(
         tcp: &'a T,
         dns: &'a D,
-        limiter: &'a SharedLimiter<M, W, B>,
+        limiter: &'a SharedLimiter<M, W, B, C>,
         headers: &'a [(&'a str, &'a str)],
     ) -> Self {
         Client {

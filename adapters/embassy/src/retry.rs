@@ -3,6 +3,7 @@
 use crate::{Error, SharedLimiter};
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use headroom_core::backoff::{Attempt, Decision, Method, RetryPolicy};
+use headroom_core::limiter::Tuning;
 use headroom_core::observation::Observation;
 use headroom_core::window::Windows;
 use rand_core::Rng;
@@ -15,8 +16,8 @@ use rand_core::Rng;
 /// `send` gets the attempt's number (1-based); being an async closure, its future may borrow
 /// what the closure holds (a receive buffer). The final value is returned, or
 /// [`Error::GaveUp`] with the last status, [`Error::Transport`], or [`Error::WouldWait`].
-pub async fn retry<M, W, const B: usize, T, E, F>(
-    limiter: &SharedLimiter<M, W, B>,
+pub async fn retry<M, W, const B: usize, C, T, E, F>(
+    limiter: &SharedLimiter<M, W, B, C>,
     policy: &RetryPolicy,
     method: Method,
     rng: &mut impl Rng,
@@ -25,6 +26,7 @@ pub async fn retry<M, W, const B: usize, T, E, F>(
 where
     M: RawMutex,
     W: Windows,
+    C: Tuning,
     F: AsyncFnMut(u32) -> Result<(Observation, T), E>,
 {
     let mut attempt = Attempt::new(method);

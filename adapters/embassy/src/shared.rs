@@ -4,7 +4,7 @@ use crate::Error;
 use core::cell::RefCell;
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::RawMutex;
-use headroom_core::limiter::{Config, Denied, Grant, Limiter};
+use headroom_core::limiter::{Defaults, Denied, Grant, Limiter, Tuning};
 use headroom_core::observation::Observation;
 use headroom_core::time::{Duration, Instant};
 use headroom_core::window::{Buckets, Log, Window, Windows};
@@ -13,18 +13,20 @@ use headroom_core::window::{Buckets, Log, Window, Windows};
 pub type SynthLinkWindows = (Window<Log<60>>, Window<Buckets<56>>);
 
 /// A limiter for SynthLink configured with nothing: both windows are learned from the
-/// server's `RateLimit-Policy` and kept in sync with its `RateLimit` values.
-pub const fn synthlink() -> Limiter<SynthLinkWindows> {
+/// server's `RateLimit-Policy` and kept in sync with its `RateLimit` values; the tuning is the
+/// compile-time [`Defaults`], so a `static` one is all zero bits (in `.bss`, no flash).
+pub const fn synthlink() -> Limiter<SynthLinkWindows, 2, Defaults> {
     Limiter::new(
         (Window::learned_exact(), Window::learned_bucketed()),
-        Config::DEFAULT,
+        Defaults,
     )
 }
 
 /// The core [`Limiter`] behind an embassy-sync blocking mutex: `const`, so it can be a
-/// `static` shared by every task; generic over the raw mutex.
-pub struct SharedLimiter<M: RawMutex, W, const B: usize = 2> {
-    inner: Mutex<M, RefCell<Limiter<W, B>>>,
+/// `static` shared by every task; generic over the raw mutex. Its tuning `C` is the
+/// compile-time [`Defaults`] unless named (a run-time `Config`, or another [`Tuning`]).
+pub struct SharedLimiter<M: RawMutex, W, const B: usize = 2, C = Defaults> {
+    inner: Mutex<M, RefCell<Limiter<W, B, C>>>,
 }
 
 /// Permission to send one request: hand it back with [`SharedLimiter::observe`] (or
@@ -45,16 +47,16 @@ pub(crate) async fn sleep(d: Duration) {
     embassy_time::Timer::after(embassy_time::Duration::from_millis(ms)).await;
 }
 
-impl<M: RawMutex, W: Windows, const B: usize> SharedLimiter<M, W, B> {
+impl<M: RawMutex, W: Windows, const B: usize, C: Tuning> SharedLimiter<M, W, B, C> {
     /// Shares `limiter`.
-    pub const fn new(limiter: Limiter<W, B>) -> Self {
+    pub const fn new(limiter: Limiter<W, B, C>) -> Self {
         SharedLimiter {
             inner: Mutex::new(RefCell::new(limiter)),
         }
     }
 
     /// Runs `f` on the limiter, under the lock (for inspection and tests).
-    pub fn with<R>(&self, f: impl FnOnce(&mut Limiter<W, B>) -> R) -> R {
+    pub fn with<R>(&self, f: impl FnOnce(&mut Limiter<W, B, C>) -> R) -> R {
         self.inner.lock(|cell| f(&mut cell.borrow_mut()))
     }
 
