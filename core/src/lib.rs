@@ -65,9 +65,10 @@
 //! ## Features
 //!
 //! - `json` (default): read `retry_after` from a 429's JSON body with `serde-json-core`.
-//! - `legacy` (default): also read the pre-standard forms (the -07 `RateLimit` Dictionary,
-//!   `RateLimit-Limit`/`-Remaining`/`-Reset`, `X-RateLimit-*`). A device whose API sends only
-//!   `RateLimit-Policy`/`RateLimit` can leave it out to save flash.
+//! - `legacy` (default): also read the pre-standard forms (draft -07's `RateLimit` Dictionary
+//!   and unnamed `RateLimit-Policy` items, `RateLimit-Limit`/`-Remaining`/`-Reset`,
+//!   `X-RateLimit-*`). A device whose API sends the -08+ named policies can leave it out to
+//!   save flash.
 //! - `defmt`: derive `defmt::Format` on public types.
 
 pub mod backoff;

@@ -274,7 +274,11 @@ impl<const P: usize> Observation<P> {
     /// `quota;w=…` windows of list forms, which join it only when they agree with its quota.
     fn find_or_insert(&mut self, fact: &Fact<'_>) -> Option<usize> {
         let found = match fact.name {
+            #[cfg(feature = "legacy")]
             Name::Unnamed => self.find_unnamed(fact),
+            // Only the pre-standard forms (the `legacy` feature) make unnamed facts.
+            #[cfg(not(feature = "legacy"))]
+            Name::Unnamed => return None,
             named => self.policies.iter().position(|p| {
                 p.name
                     .as_deref()
@@ -303,6 +307,7 @@ impl<const P: usize> Observation<P> {
         Some(self.policies.len() - 1)
     }
 
+    #[cfg(feature = "legacy")]
     fn find_unnamed(&self, fact: &Fact<'_>) -> Option<usize> {
         let mut unnamed = self
             .policies

@@ -496,8 +496,10 @@ fn fields_with_many_policies_are_read_whole_or_not_at_all() {
     let many = br#"a;q=1;w=1, b;q=2;w=2, (x y), c;q=3;w=3, d;q=4;w=4, 5;w=5, e;q=6;w=6;q=7"#;
     let mut seen = Vec::new();
     policy_field(many, |f| seen.push((f.quota, f.window_s))).unwrap();
+    // The unnamed `5;w=5` is a -07 form, read with the `legacy` feature only.
     let expected: Vec<_> = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (7, 6)]
         .iter()
+        .filter(|&&(q, _)| q != 5 || cfg!(feature = "legacy"))
         .map(|&(q, w)| (Some(q), Some(w)))
         .collect();
     assert_eq!(seen, expected, "in order, the last q winning");
@@ -523,17 +525,19 @@ fn without_legacy_only_the_list_fields_are_read() {
             ("X-Rate-Limit-Reset", "20"),
             ("RateLimit-Limit", "40"),
             ("RateLimit", "limit=100, remaining=50, reset=5"),
-            ("RateLimit-Policy", "100;w=10"),
+            ("RateLimit-Policy", r#"100;w=10, "minute";q=60;w=60"#),
             ("Retry-After", "7"),
         ],
         None,
     );
-    // The -07 Policy List still names an unnamed 100 per 10 s; its Dictionary is no List.
+    // The -07 Policy List is a valid List, but its unnamed `100;w=10` is a pre-standard form:
+    // only the named policy beside it is read. The -07 Dictionary is no List.
     assert_eq!(obs.policies.len(), 1);
     let p = &obs.policies[0];
+    assert_eq!(p.name.as_deref(), Some("minute"));
     assert_eq!(
         (p.quota, p.window_s, p.remaining),
-        (Some(100), Some(10), None)
+        (Some(60), Some(60), None)
     );
     assert_eq!(ignored(&obs), ["ratelimit"]);
     assert!(matches!(obs.ignored[0].reason, Reason::Syntax(_)));

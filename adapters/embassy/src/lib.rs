@@ -32,7 +32,8 @@
 //!
 //! Features: `defmt` or `log` (exclusive) for diagnostics; `json` to read `retry_after` from a
 //! 429's JSON body; `legacy` (default) to read `X-RateLimit-*` and the older drafts' fields too
-//! (without it, about 2 KiB less flash: only `RateLimit-Policy`/`RateLimit` are read).
+//! (without it, about 2.7 KiB less flash: only the -08+ named policies of
+//! `RateLimit-Policy`/`RateLimit` are read).
 #![no_std]
 #![deny(unsafe_code)]
 

@@ -165,6 +165,8 @@ impl ListField {
     fn start<'a>(self, bare: BareItem<'a>, f: &mut Fact<'a>) -> bool {
         *f = Fact::unnamed();
         match (self, bare) {
+            // Draft -07's unnamed `quota;w=…` items, read with the other pre-standard forms.
+            #[cfg(feature = "legacy")]
             (ListField::Policy, BareItem::Integer(q)) => {
                 f.quota = saturating_u32(q);
                 f.extra = true;
