@@ -416,6 +416,35 @@ enum Op {
     Release,
 }
 
+impl Op {
+    /// The response an `Observe` op describes: one policy `"a"` with its `RateLimit`, and a
+    /// `Retry-After` when it has one; `None` for the other ops.
+    fn response(&self) -> Option<Observation> {
+        let Op::Observe {
+            status,
+            remaining,
+            reset,
+            quota,
+            window,
+            retry_after,
+        } = *self
+        else {
+            return None;
+        };
+        let policy = format!("\"a\";q={quota};w={window}");
+        let rl = format!("\"a\";r={remaining};t={reset}");
+        let ra = retry_after.map(|r| r.to_string()).unwrap_or_default();
+        let mut hs = vec![
+            ("RateLimit-Policy", policy.as_str()),
+            ("RateLimit", rl.as_str()),
+        ];
+        if retry_after.is_some() {
+            hs.push(("Retry-After", ra.as_str()));
+        }
+        Some(obs(status, &hs))
+    }
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         4 => (0u32..20_000).prop_map(Op::Advance),
@@ -455,14 +484,9 @@ proptest! {
                         }
                     }
                 }
-                Op::Observe { status, remaining, reset, quota, window, retry_after } => {
-                    if let Some(g) = out.pop() {
-                        let policy = format!("\"a\";q={quota};w={window}");
-                        let rl = format!("\"a\";r={remaining};t={reset}");
-                        let ra = retry_after.map(|r| r.to_string()).unwrap_or_default();
-                        let mut hs = vec![("RateLimit-Policy", policy.as_str()), ("RateLimit", rl.as_str())];
-                        if retry_after.is_some() { hs.push(("Retry-After", ra.as_str())); }
-                        l.observe(ms(now), g, &obs(status, &hs));
+                Op::Observe { .. } => {
+                    if let (Some(g), Some(response)) = (out.pop(), op.response()) {
+                        l.observe(ms(now), g, &response);
                         // Any pause is capped by max_pause.
                         prop_assert!(l.next_allowed(ms(now)) <= ms(now + 86_400_000 + 30_000 + 1_000));
                     }
@@ -552,26 +576,9 @@ fn apply<C: Tuning>(
             }
         }
         Op::Acquire => decided = Some(l.try_acquire(ms(*now)).map(|g| out.push(g))),
-        Op::Observe {
-            status,
-            remaining,
-            reset,
-            quota,
-            window,
-            retry_after,
-        } => {
-            if let Some(g) = out.pop() {
-                let policy = format!("\"a\";q={quota};w={window}");
-                let rl = format!("\"a\";r={remaining};t={reset}");
-                let ra = retry_after.map(|r| r.to_string()).unwrap_or_default();
-                let mut hs = vec![
-                    ("RateLimit-Policy", policy.as_str()),
-                    ("RateLimit", rl.as_str()),
-                ];
-                if retry_after.is_some() {
-                    hs.push(("Retry-After", ra.as_str()));
-                }
-                l.observe(ms(*now), g, &obs(status, &hs));
+        Op::Observe { .. } => {
+            if let (Some(g), Some(response)) = (out.pop(), op.response()) {
+                l.observe(ms(*now), g, &response);
             }
         }
     }
