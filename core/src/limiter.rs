@@ -28,23 +28,55 @@
 //! - `RateLimit` `r`/`t` set a *budget*: at most `r` more grants until `t` (+ `reset_guard`,
 //!   at most 1/64 of the policy's window). Requests still in flight when a response arrives
 //!   may not be counted in its `r` yet (requests overtake each other), so they are subtracted
-//!   from it; and while a budget holds, further responses only tighten it (the smallest
-//!   remaining, the earliest reset). So concurrent callers do not overshoot.
+//!   from it until their own responses show where the server counted them: an `r` above the
+//!   lowest one heard means that request was already in it. So concurrent callers of one
+//!   limiter neither overshoot nor waste quota on their own requests.
 //! - While a budget is fresh it replaces the local count of the *learned* window it belongs to:
 //!   the server knows its own window, fixed or sliding, better than a local estimate. When the
 //!   budget runs out at its reset, one request (a *probe*) may go before the local window frees;
 //!   its response brings the next budget. So a client stays aligned with a fixed-window server's
 //!   resets instead of drifting a sliding window behind them. Locally configured windows are
 //!   always enforced.
-//! - Other clients of the same identity (processes or devices with another key of it) show as
-//!   an `r` lower than this limiter's own grants explain. It then leaves as many units of each
-//!   window as the others spent during one round trip (at most 1/16 of the quota) to them, so
-//!   two clients do not both send for the last unit; see [`Limiter::shared_reserve`].
 //! - Responses are matched to the server window they come from by their announced reset: a
 //!   later window's replaces the budget, a finished window's is ignored (for windows of 4 s and
 //!   more; `t`'s whole seconds blur shorter ones, whose responses only ever tighten).
 //! - `Retry-After` (header or body) on a 413, 429 or 503 pauses every caller of this limiter.
 //! - With no headers at all the configured windows alone decide.
+//!
+//! ## Many clients of one identity, no shared store
+//!
+//! Processes on hosts without a shared store, or a fleet of devices, each with its own key of
+//! one identity and its own limiter. The model:
+//!
+//! - **What a client knows**: its own grants, its requests in flight, and every response's
+//!   `r`/`t`. Within one server window `r` only falls, so the fall between two of its own
+//!   responses, less what its own requests explain, is what the others spent meanwhile (a
+//!   lower bound: each of its own requests in flight is assumed counted, so a client alone
+//!   never takes its own requests for another's).
+//! - **What it assumes**: the others go on spending at the rate it measured over the current
+//!   window, counted over the time it was sending itself (a gap longer than two round trips
+//!   was a wait, and every client of the identity waits out the same server windows). Before
+//!   a request it grants reaches the server, they will have spent that rate times the age of
+//!   its last count (at most a round trip) plus one round trip: the requests they have in
+//!   flight, and those they send on counts as old as its own. It leaves that many units, plus
+//!   one, to them ([`Limiter::shared_reserve`]), so the clients stop short of a window's last
+//!   units instead of all asking for them at once.
+//! - **Across windows** the measurement carries over at half its weight: a client is careful
+//!   from the first request of a new window, and when a peer stops (or crashes) its share
+//!   comes back within a few windows, as the measured rate falls while the others send less
+//!   and the carried part halves at each reset.
+//! - **Not covered**: a client that has not heard from the server yet knows nothing of the
+//!   others, so processes started one after another may find a short window spent by the
+//!   first ones (a 429 with `Retry-After` each); and a fleet larger than a window's quota
+//!   cannot all send at its reset. A state saved across runs ([`Limiter::save`]) keeps what
+//!   was learned.
+//!
+//! The simulation (`cargo run --release -p headroom-benches --bin utilization`, written to
+//! `benches/utilization.md`) and `.ci/many-processes` (real processes) measure it.
+
+mod persist;
+
+pub use persist::StateError;
 
 use crate::observation::Observation;
 use crate::sat_u32;
@@ -177,34 +209,102 @@ pub struct Denied {
     pub within_max_wait: bool,
 }
 
+/// The server's count of one policy's window, as this limiter knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Budget {
     name_hash: u32,
-    remaining: u32,
-    until: Instant,
+    /// The lowest `r` heard in this server window: the freshest count of the server's.
+    floor: u32,
+    /// The `r` from which other clients' spending is measured (see [`Budget::others`]).
+    base: u32,
+    /// Our responses counted after `base`'s (those with `r` below it: the server's count only
+    /// falls within a window).
+    ours: u32,
+    /// Other clients' spending measured before `base`, and our responses over which it was.
+    carried: u16,
+    carried_ours: u16,
+    /// Grants of ours that `floor` may not count yet: those in flight when it arrived, and
+    /// those granted since. Each leaves when a response shows the server counted it.
+    uncounted: u16,
     /// No grant has gone out since this budget expired: the next one is its probe, and until
     /// then its learned window does not count locally.
     awaiting_probe: bool,
-    /// Units held back for other clients of the same identity (see [`Limiter::shared_reserve`]).
-    foreign: u8,
-    /// Another client's consumption was seen while this budget held.
-    saw_foreign: bool,
+    until: Instant,
 }
 
 impl Budget {
     const EMPTY: Budget = Budget {
         name_hash: 0,
-        remaining: 0,
-        until: Instant::ZERO,
+        floor: 0,
+        base: 0,
+        ours: 0,
+        carried: 0,
+        carried_ours: 0,
+        uncounted: 0,
         awaiting_probe: false,
-        foreign: 0,
-        saw_foreign: false,
+        until: Instant::ZERO,
     };
-}
 
-/// Most units a budget holds back for other clients, whatever their consumption looked like.
-const MAX_FOREIGN_RESERVE: u32 = 16;
+    /// Grants left, counting all of ours in flight as spent.
+    fn remaining(&self) -> u32 {
+        self.floor.saturating_sub(u32::from(self.uncounted))
+    }
+
+    /// Units other clients of the identity spent in this window, at least: how far `r` fell
+    /// from `base` beyond what our answered requests explain and all of ours in flight could.
+    /// Each of our requests is subtracted once, however many responses overtake it, so a
+    /// client alone never takes its own requests for another's.
+    fn others(&self) -> u32 {
+        let fall = self.base.saturating_sub(self.floor);
+        let ours = self.ours.saturating_add(u32::from(self.uncounted));
+        u32::from(self.carried).saturating_add(fall.saturating_sub(ours))
+    }
+
+    /// Our responses over which [`Budget::others`] was measured.
+    fn answered(&self) -> u32 {
+        self.ours.saturating_add(u32::from(self.carried_ours))
+    }
+
+    /// Starts measuring afresh from a count `r` that may miss `in_flight` of our grants,
+    /// having already seen `others` units spent by other clients over `answered` responses.
+    fn rebase(&mut self, r: u32, in_flight: u16, others: u32, answered: u32) {
+        self.base = r;
+        self.floor = r;
+        self.ours = 0;
+        self.carried = u16::try_from(others).unwrap_or(u16::MAX);
+        self.carried_ours = u16::try_from(answered).unwrap_or(u16::MAX);
+        self.uncounted = in_flight;
+    }
+
+    /// A response to one of ours from this budget's server window.
+    fn hear(&mut self, r: u32, in_flight: u16) {
+        if r < self.base {
+            self.ours = self.ours.saturating_add(1);
+        }
+        if r < self.floor {
+            self.floor = r;
+            self.uncounted = in_flight;
+        } else if r > self.floor {
+            // Counted before `floor`'s request, so already in it.
+            self.uncounted = self.uncounted.saturating_sub(1);
+        }
+    }
+
+    /// Units other clients are expected to spend before a request granted now, with
+    /// `in_flight` of ours on their way, reaches the server: what they spent per response of
+    /// ours, times the responses that will come before its own, plus one (see
+    /// [`Limiter::shared_reserve`]).
+    fn others_reserve(&self, in_flight: u16) -> u32 {
+        let others = self.others();
+        if others == 0 {
+            return 0;
+        }
+        let ahead = u32::from(in_flight) + 1;
+        let expected = others.saturating_mul(ahead) / self.answered().max(1);
+        expected.saturating_add(1)
+    }
+}
 
 /// The rate limiter for one identity, over windows `W`, tracking up to `B` server budgets, tuned
 /// by `C` (a [`Config`], or a compile-time [`Tuning`] such as [`Defaults`]).
@@ -250,19 +350,22 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         self.in_flight
     }
 
-    /// Units of server quota held back for other clients of the same identity (other
-    /// processes or devices using another key of it), the largest over current budgets.
+    /// Units of server quota held back at `now` for other clients of the same identity
+    /// (other processes or devices using another key of it), the largest over current budgets.
     ///
-    /// When a response's `remaining` is lower than this limiter's own grants explain, another
-    /// client spent the difference during the round trip, and as many of its requests may be
-    /// on their way: the last that many units are left to it, so both do not send for the last
-    /// one. 0 while this limiter looks like the identity's only client.
-    pub fn shared_reserve(&self) -> u32 {
-        let now = self.last_now;
+    /// When a response's `remaining` is lower than this limiter's own grants explain, other
+    /// clients spent the difference. What they spent per response of this limiter's, over the
+    /// server window so far, tells how many of their requests will reach the server before
+    /// one granted now: as many per response that comes before its own (those in flight, and
+    /// its own). That many units, plus one, are left to them, so several clients do not all
+    /// send for a window's last units. 0 while this limiter looks like the identity's only
+    /// client. See the module docs for the model.
+    pub fn shared_reserve(&self, now: Instant) -> u32 {
+        let now = now.max(self.last_now);
         self.budgets
             .iter()
             .filter(|b| b.until > now)
-            .map(|b| u32::from(b.foreign))
+            .map(|b| b.others_reserve(self.in_flight))
             .max()
             .unwrap_or(0)
     }
@@ -303,7 +406,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         });
         for b in self.budgets.iter_mut() {
             if b.until > now {
-                b.remaining = b.remaining.saturating_sub(1);
+                b.uncounted = b.uncounted.saturating_add(1);
             } else {
                 b.awaiting_probe = false;
             }
@@ -374,7 +477,9 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             consider(recheck, Cause::Discovering);
         }
         for b in self.budgets.iter().filter(|b| b.until > now) {
-            if b.remaining <= self.reserve(b.name_hash) + u32::from(b.foreign) {
+            let others = b.others_reserve(self.in_flight);
+            let held = self.reserve(b.name_hash) + others;
+            if b.remaining() <= held {
                 consider(b.until, Cause::ServerBudget);
             }
         }
@@ -491,60 +596,54 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         }
     }
 
-    fn set_budget(&mut self, hash: u32, remaining: u32, until: Instant) {
+    fn set_budget(&mut self, hash: u32, r: u32, until: Instant) {
         let now = self.last_now;
-        // Grants the server may not have counted in `r`: every other one still in flight,
-        // issued before or after this one (requests overtake each other). Those that already
-        // landed were subtracted from the budget their own responses set, and budgets merge
-        // by minimum, so this estimate is safe without counting them again.
-        let uncounted = u32::from(self.in_flight);
-        let cap = self.foreign_cap(hash);
+        // Every other grant still in flight may be missing from `r`, issued before or after
+        // this one (requests overtake each other).
+        let in_flight = self.in_flight;
         let current = self.budgets.iter().position(|b| b.name_hash == hash);
         let window = self.length_of(hash).unwrap_or(Duration::from_secs(1));
         if let Some(b) = current.map(|i| &mut self.budgets[i])
             && b.until > now
         {
-            let relation = Relation::of(until, b.until, window);
-            if relation == Relation::Past {
-                return; // a late answer from a window that has ended: nothing to learn
-            }
-            // `b.remaining` already has every grant of ours subtracted, so while the server
-            // is in the same window an `r` below it means another client of this identity
-            // spent the difference during our round trip: that many of its requests may be on
-            // their way, so hold as many back.
-            if relation == Relation::Same && remaining < b.remaining {
-                let spent = (b.remaining - remaining).min(cap);
-                b.foreign = b.foreign.max(spent as u8);
-                b.saw_foreign = true;
-            }
-            // While a budget holds, responses only tighten it. Each bounds the quota left and
-            // the reset from above, but the server may have answered them in another order
-            // than they were granted in, so neither is known to be the newer: keep the minima.
-            // (`t` is whole seconds, so the minimum over responses also sharpens the reset.)
-            if relation != Relation::Next {
-                b.remaining = b.remaining.min(remaining.saturating_sub(uncounted));
-                b.until = b.until.min(until);
-                return;
+            match Relation::of(until, b.until, window) {
+                Relation::Past => return, // a late answer from a window that has ended
+                Relation::Next => {}
+                relation => {
+                    // Neither reset is known to be the newer: keep the earlier (`t` is whole
+                    // seconds, so the minimum over responses also sharpens it).
+                    b.until = b.until.min(until);
+                    if relation == Relation::Same {
+                        b.hear(r, in_flight);
+                    } else if r < b.floor {
+                        // Perhaps another server window: a fresher count, not a measurement.
+                        b.rebase(r, in_flight, b.others(), b.answered());
+                    }
+                    return;
+                }
             }
         }
-        // A new server window (or the first): other clients seen in the last one are assumed
-        // to be still there; the reserve shrinks by one for each window in which none was seen.
-        let foreign = current.map_or(0, |i| {
-            let b = &self.budgets[i];
-            if b.saw_foreign {
-                b.foreign
-            } else {
-                b.foreign.saturating_sub(1)
-            }
-        });
-        let fresh = Budget {
+        // A new server window (or the first). Other clients seen in the last one are assumed
+        // to be still there: their measurement carries over at half its weight, so it fades
+        // within a few windows once they stop.
+        let mut fresh = Budget {
             name_hash: hash,
-            remaining: remaining.saturating_sub(uncounted),
             until,
             awaiting_probe: true,
-            foreign,
-            saw_foreign: false,
+            ..Budget::EMPTY
         };
+        let carried = current.map_or(Budget::EMPTY, |i| self.budgets[i]);
+        fresh.rebase(r, in_flight, carried.others() / 2, carried.answered() / 2);
+        // `t` is whole seconds, and the reset guard is added to it, so each window's `until`
+        // lands a little after the server's reset; a probe sent then reads a `t` that is late
+        // by as much again, and the error would grow window after window. A fixed-window
+        // server resets one window after its last reset: where that agrees with this `t`, it
+        // is the sharper estimate (and no earlier than this window's end, as the last was not).
+        let periodic = carried.until + window;
+        let slack = Duration::from_millis(1000) + self.reset_guard(hash, None);
+        if current.is_some() && periodic < until && periodic + slack >= until {
+            fresh.until = periodic;
+        }
         let slot = current.or_else(|| {
             (0..B).min_by_key(|&i| {
                 let b = &self.budgets[i];
@@ -558,13 +657,6 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         if let Some(i) = slot {
             self.budgets[i] = fresh;
         }
-    }
-
-    /// The most units a budget holds back for other clients: 1/16 of its quota (when known),
-    /// at least 1, at most [`MAX_FOREIGN_RESERVE`].
-    fn foreign_cap(&self, hash: u32) -> u32 {
-        self.server_quota_of(hash)
-            .map_or(1, |q| (q / 16).clamp(1, MAX_FOREIGN_RESERVE))
     }
 }
 

@@ -42,6 +42,15 @@ pub trait Track {
     fn holds_fewer_than(&self, quota: u32) -> bool;
 }
 
+/// The grants a ring holds, for saving a limiter's state. Apart from [`Track`] so that a
+/// limiter that is never saved links none of it (a `dyn Track`'s table holds every method).
+pub trait LiveGrants {
+    /// Calls `f(at, count)` for the grants still inside the window at `now`, oldest first:
+    /// recording `count` grants at each `at` into an empty ring rebuilds one that frees no
+    /// earlier (how a limiter's saved state is restored).
+    fn live_grants(&self, now: Instant, length: Duration, f: &mut dyn FnMut(Instant, u32));
+}
+
 /// Offsets are kept in `u32` milliseconds from `base`; the base moves forward well before they
 /// could overflow (after ~24 days), so a log suits windows shorter than that.
 const REBASE_AFTER_MS: u64 = 1 << 31;
@@ -169,6 +178,26 @@ impl<const N: usize> Track for Log<N> {
 
     fn holds_fewer_than(&self, quota: u32) -> bool {
         u32::from(self.len) < quota.min(N as u32)
+    }
+}
+
+impl<const N: usize> LiveGrants for Log<N> {
+    fn live_grants(&self, now: Instant, length: Duration, f: &mut dyn FnMut(Instant, u32)) {
+        let mut run: Option<(Instant, u32)> = None;
+        for i in self.first_live(now, length)..usize::from(self.len) {
+            let Some(t) = self.stamp(i) else { continue };
+            run = match run {
+                Some((at, n)) if at == t => Some((at, n + 1)),
+                Some((at, n)) => {
+                    f(at, n);
+                    Some((t, 1))
+                }
+                None => Some((t, 1)),
+            };
+        }
+        if let Some((at, n)) = run {
+            f(at, n);
+        }
     }
 }
 
@@ -316,6 +345,20 @@ impl<const S: usize> Track for Buckets<S> {
 
     fn holds_fewer_than(&self, quota: u32) -> bool {
         self.total < quota
+    }
+}
+
+impl<const S: usize> LiveGrants for Buckets<S> {
+    fn live_grants(&self, now: Instant, length: Duration, f: &mut dyn FnMut(Instant, u32)) {
+        let width = Self::width(length);
+        let steps = self.steps(now.as_millis(), width);
+        for age in (0..S.saturating_sub(steps)).rev() {
+            let count = self.count(age);
+            if count > 0 {
+                let start = self.newest_start.saturating_sub(age as u64 * width);
+                f(Instant::from_millis(start), count);
+            }
+        }
     }
 }
 
@@ -480,6 +523,15 @@ pub trait Windows {
     fn get(&self, i: usize) -> Option<(&Rule, &dyn Track)>;
     /// Window `i`'s rule and ring, mutably.
     fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)>;
+    /// Calls `f(at, count)` for window `i`'s grants still inside it at `now` (see
+    /// [`LiveGrants`]).
+    fn live_grants(
+        &self,
+        i: usize,
+        now: Instant,
+        length: Duration,
+        f: &mut dyn FnMut(Instant, u32),
+    );
 
     /// Calls `f` with each window's index, rule and ring, in order. Tuples visit their windows
     /// one by one rather than through [`Windows::get`]'s index, so the check a request makes
@@ -510,7 +562,7 @@ pub trait Windows {
     }
 }
 
-impl<T: Track> Windows for Window<T> {
+impl<T: Track + LiveGrants> Windows for Window<T> {
     fn count(&self) -> usize {
         1
     }
@@ -520,9 +572,20 @@ impl<T: Track> Windows for Window<T> {
     fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)> {
         (i == 0).then_some((&mut self.rule, &mut self.track as &mut dyn Track))
     }
+    fn live_grants(
+        &self,
+        i: usize,
+        now: Instant,
+        length: Duration,
+        f: &mut dyn FnMut(Instant, u32),
+    ) {
+        if i == 0 {
+            self.track.live_grants(now, length, f);
+        }
+    }
 }
 
-impl<T: Track, const K: usize> Windows for [Window<T>; K] {
+impl<T: Track + LiveGrants, const K: usize> Windows for [Window<T>; K] {
     fn count(&self) -> usize {
         K
     }
@@ -536,11 +599,22 @@ impl<T: Track, const K: usize> Windows for [Window<T>; K] {
             .get_mut(i)
             .map(|w| (&mut w.rule, &mut w.track as &mut dyn Track))
     }
+    fn live_grants(
+        &self,
+        i: usize,
+        now: Instant,
+        length: Duration,
+        f: &mut dyn FnMut(Instant, u32),
+    ) {
+        if let Some(w) = self.as_slice().get(i) {
+            w.track.live_grants(now, length, f);
+        }
+    }
 }
 
 macro_rules! tuple_windows {
     ($k:expr; $($t:ident $i:tt),+) => {
-        impl<$($t: Track),+> Windows for ($(Window<$t>,)+) {
+        impl<$($t: Track + LiveGrants),+> Windows for ($(Window<$t>,)+) {
             fn count(&self) -> usize {
                 $k
             }
@@ -554,6 +628,12 @@ macro_rules! tuple_windows {
                 match i {
                     $($i => Some((&mut self.$i.rule, &mut self.$i.track as &mut dyn Track)),)+
                     _ => None,
+                }
+            }
+            fn live_grants(&self, i: usize, now: Instant, length: Duration, f: &mut dyn FnMut(Instant, u32)) {
+                match i {
+                    $($i => self.$i.track.live_grants(now, length, f),)+
+                    _ => {}
                 }
             }
             #[inline]

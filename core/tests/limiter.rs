@@ -71,14 +71,16 @@ impl rand_core::TryRng for SplitMix {
 
 #[test]
 fn synthlink_state_fits_in_512_bytes() {
-    let size = core::mem::size_of::<SynthLink>();
-    println!("size_of SynthLink limiter (Log<60> + Buckets<56>, 2 budgets): {size} bytes");
-    assert!(size <= 512, "{size} bytes");
     // With the tuning fixed at compile time, as headroom-embassy's `synthlink()` has it, no
-    // `Config` is stored.
+    // `Config` is stored: this is the device's limiter.
     type Fixed = Limiter<(Window<Log<60>>, Window<Buckets<56>>), 2, Defaults>;
     let fixed = core::mem::size_of::<Fixed>();
-    println!("the same with the Defaults tuning: {fixed} bytes");
+    println!(
+        "size_of SynthLink limiter (Log<60> + Buckets<56>, 2 budgets), Defaults tuning: {fixed} bytes"
+    );
+    assert!(fixed <= 512, "{fixed} bytes");
+    let size = core::mem::size_of::<SynthLink>();
+    println!("the same with a run-time Config: {size} bytes");
     assert!(
         fixed <= size - core::mem::size_of::<Config>(),
         "{fixed} bytes"
@@ -993,7 +995,11 @@ fn run_clients(
                 limiters[*c].observe(ms(t), grant.take().unwrap(), &o);
                 if clients == 1 {
                     // Sound: a client alone never mistakes its own requests for another's.
-                    assert_eq!(limiters[0].shared_reserve(), 0, "at {t} ms after {state}");
+                    assert_eq!(
+                        limiters[0].shared_reserve(ms(t)),
+                        0,
+                        "at {t} ms after {state}"
+                    );
                 }
                 idle[*c] += 1;
                 if *status != 200 {
@@ -1046,67 +1052,82 @@ fn only_one_request_goes_until_the_first_response() {
 }
 
 #[test]
-fn another_client_of_the_identity_is_noticed_and_left_its_share() {
+fn other_clients_of_the_identity_are_measured_and_left_what_they_will_spend() {
     let mut l: Limiter<(Window<Log<64>>, Window<Log<64>>)> = Limiter::new(
         (Window::learned_exact(), Window::learned_exact()),
         Config::DEFAULT,
     );
     let policy = ("RateLimit-Policy", r#""m";q=60;w=60"#);
+    let state = |r: u32| format!(r#""m";r={r};t=60"#);
+    exchange(&mut l, 0, 10, 200, &[policy, ("RateLimit", &state(59))]);
+    assert_eq!(l.shared_reserve(ms(10)), 0, "nothing spent but ours");
+    exchange(&mut l, 20, 30, 200, &[policy, ("RateLimit", &state(56))]);
+    // Our one request explains 59 → 58: others spent 2 per response of ours. A request
+    // granted now has one response of ours before it (its own): 2 of theirs land first, and
+    // one more unit is left to them.
+    assert_eq!(l.shared_reserve(ms(30)), 3);
+    // One of ours in flight may be counted already, so it may explain one of the units
+    // (their measure drops to 1); and it comes before a request granted now (twice as many).
+    let g = l.try_acquire(ms(30)).unwrap();
+    assert_eq!(l.shared_reserve(ms(30)), 3);
+    l.release(g);
+    // Their spending goes on: 4 remain (with the released request perhaps counted), and
+    // they are expected to take them all.
+    exchange(&mut l, 40, 50, 200, &[policy, ("RateLimit", &state(4))]);
+    assert!(l.shared_reserve(ms(50)) >= 4);
+    let d = l.try_acquire(ms(50)).unwrap_err();
+    assert_eq!(d.cause, Cause::ServerBudget);
+    assert_eq!(d.until, ms(10 + 60_000 + 937), "until the server's reset");
+    // The next window starts with their measurement at half its weight (the same rate).
+    let t = d.until.as_millis();
+    let before = l.shared_reserve(ms(50));
+    exchange(&mut l, t, t + 10, 200, &[policy, ("RateLimit", &state(59))]);
+    let carried = l.shared_reserve(ms(t + 10));
+    assert!(
+        carried > 1 && carried.abs_diff(before) <= 2,
+        "{before} → {carried}"
+    );
+    // A window in which only our requests count: what they spent weighs less and less.
+    let mut now = t + 20;
+    for r in (20..59).rev() {
+        exchange(
+            &mut l,
+            now,
+            now + 10,
+            200,
+            &[policy, ("RateLimit", &state(r))],
+        );
+        now += 20;
+    }
+    assert_eq!(l.shared_reserve(ms(now)), 1, "they have stopped");
+    assert!(l.try_acquire(ms(now)).is_ok());
+}
+
+#[test]
+fn threads_of_one_limiter_are_never_taken_for_other_clients() {
+    // Four requests in flight at once, answered in another order than they were counted:
+    // each response's `r` misses up to three of ours, and none is another client's.
+    let mut l: Limiter<Window<Log<64>>> = Limiter::new(Window::learned_exact(), Config::DEFAULT);
+    let policy = ("RateLimit-Policy", r#""s";q=20;w=5"#);
     exchange(
         &mut l,
         0,
         10,
         200,
-        &[policy, ("RateLimit", r#""m";r=59;t=60"#)],
+        &[policy, ("RateLimit", r#""s";r=19;t=5"#)],
     );
-    let g = l.try_acquire(ms(20)).unwrap();
-    // Our one request explains 59 → 58; the server says 56: someone spent 2 meanwhile.
-    l.observe(
-        ms(30),
-        g,
-        &obs(200, &[policy, ("RateLimit", r#""m";r=56;t=60"#)]),
-    );
-    assert_eq!(l.shared_reserve(), 2);
-    exchange(
-        &mut l,
-        40,
-        50,
-        200,
-        &[policy, ("RateLimit", r#""m";r=3;t=60"#)],
-    );
-    assert_eq!(l.shared_reserve(), 3, "capped at q/16");
-    // 3 remain, all held back for the other client.
-    let d = l.try_acquire(ms(60)).unwrap_err();
-    assert_eq!(d.cause, Cause::ServerBudget);
-    assert_eq!(d.until, ms(10 + 60_000 + 937));
-    // The next window starts with the reserve carried over; a window without the other
-    // client lowers it by one.
-    let g = l.try_acquire(d.until).unwrap();
-    let t = d.until.as_millis();
-    l.observe(
-        ms(t + 10),
-        g,
-        &obs(200, &[policy, ("RateLimit", r#""m";r=59;t=60"#)]),
-    );
-    assert_eq!(l.shared_reserve(), 3);
-    let mut now = t + 20;
-    for r in (3..59).rev() {
-        let g = l.try_acquire(ms(now)).expect("our own requests only");
-        let state = format!(r#""m";r={r};t=59"#);
-        l.observe(ms(now + 5), g, &obs(200, &[policy, ("RateLimit", &state)]));
-        now += 10;
+    let grants: Vec<_> = (0..4).map(|_| l.try_acquire(ms(20)).unwrap()).collect();
+    for (g, r) in grants.into_iter().zip([16, 18, 15, 17]) {
+        let state = format!(r#""s";r={r};t=5"#);
+        l.observe(ms(30), g, &obs(200, &[policy, ("RateLimit", &state)]));
+        assert_eq!(l.shared_reserve(ms(30)), 0, "after r={r}");
     }
-    assert_eq!(l.shared_reserve(), 3);
-    assert!(l.try_acquire(ms(now)).is_err(), "3 left, 3 held back");
-    let reset = t + 10 + 60_000 + 937;
-    exchange(
-        &mut l,
-        reset,
-        reset + 5,
-        200,
-        &[policy, ("RateLimit", r#""m";r=59;t=60"#)],
-    );
-    assert_eq!(l.shared_reserve(), 2);
+    // All four are counted now: the 15 that remain may all be spent.
+    for _ in 0..15 {
+        let g = l.try_acquire(ms(40)).expect("room");
+        l.release(g);
+    }
+    assert!(l.try_acquire(ms(40)).is_err());
 }
 
 #[test]
