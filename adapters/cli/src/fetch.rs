@@ -7,6 +7,7 @@ use headroom_core::time::Duration;
 use headroom_ureq::{Client, Clock, Error, Rate, SharedLimiter};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -163,6 +164,43 @@ pub fn run<C: Clock>(
         }
     });
     out
+}
+
+/// Restores the limiter's state from `path`, saved by an earlier run; `Ok(false)` when there
+/// is no such file yet (a first run). A file that cannot be read as a state is an error, and
+/// is left as it is.
+pub fn load_state<C: Clock>(client: &Client<C>, path: &Path) -> Result<bool, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the state file {}: {e}",
+                path.display()
+            ));
+        }
+    };
+    client
+        .limiter()
+        .restore_state(&bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(true)
+}
+
+/// Writes the limiter's state to `path` atomically: into a temporary file beside it, then
+/// renamed over it, so a crash leaves the old state or the new one, never half of one.
+pub fn store_state<C: Clock>(client: &Client<C>, path: &Path) -> Result<(), String> {
+    let bytes = client.limiter().save_state().map_err(|e| e.to_string())?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, &bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write the state file {}: {e}", path.display())
+    })
 }
 
 /// The one-line summary printed on stderr.

@@ -42,6 +42,10 @@ enum Command {
         /// Timeout per attempt, in seconds.
         #[arg(long, default_value_t = 30, value_name = "SECONDS")]
         timeout: u64,
+        /// Keep the limiter's state in FILE: restored at start (when it exists), written at the
+        /// end, so a run from cron knows what the last one spent.
+        #[arg(long, value_name = "FILE")]
+        state: Option<std::path::PathBuf>,
         /// URLs to fetch (default: read from stdin).
         urls: Vec<String>,
     },
@@ -119,6 +123,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             max_retries,
             max_wait,
             timeout,
+            state,
             urls,
         } => {
             let headers = headers
@@ -134,7 +139,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 max_wait_s: max_wait,
                 timeout: std::time::Duration::from_secs(timeout.max(1)),
             };
-            fetch_all(&options, &urls)
+            fetch_all(&options, &urls, state.as_deref())
         }
         Command::Serve {
             port,
@@ -211,8 +216,15 @@ fn run(command: Command) -> Result<ExitCode, String> {
     }
 }
 
-fn fetch_all(options: &fetch::FetchOptions, urls: &[String]) -> Result<ExitCode, String> {
+fn fetch_all(
+    options: &fetch::FetchOptions,
+    urls: &[String],
+    state: Option<&std::path::Path>,
+) -> Result<ExitCode, String> {
     let client = fetch::client(options, SystemClock::new()).map_err(|e| e.to_string())?;
+    if let Some(path) = state {
+        fetch::load_state(&client, path)?;
+    }
     let bar = std::io::stderr()
         .is_terminal()
         .then(|| indicatif::ProgressBar::new(urls.len() as u64));
@@ -230,6 +242,9 @@ fn fetch_all(options: &fetch::FetchOptions, urls: &[String]) -> Result<ExitCode,
         bar.finish_and_clear();
     }
     eprintln!("{}", fetch::summary(&client, started.elapsed()));
+    if let Some(path) = state {
+        fetch::store_state(&client, path)?;
+    }
     Ok(if outcomes.iter().all(fetch::Outcome::ok) {
         ExitCode::SUCCESS
     } else {

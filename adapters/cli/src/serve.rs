@@ -407,7 +407,11 @@ fn answer<C: Clock>(shared: &Shared<C>, target: &str, authorization: Option<&str
     let now_ms = shared.clock.unix_ms().unwrap_or(0);
     let verdict = shared.quotas.take(identity, now_ms);
     let mut headers = vec![("Date", date(now_ms))];
-    headers.extend(rate_limit_headers(&shared.options, &verdict));
+    headers.extend(rate_limit_headers(
+        shared.options.headers,
+        &shared.options.policies,
+        &verdict,
+    ));
     if !verdict.allowed {
         let body = match shared.options.headers {
             HeaderMode::None => r#"{"error": "Too Many Requests"}"#.to_string(),
@@ -437,8 +441,14 @@ fn answer<C: Clock>(shared: &Shared<C>, target: &str, authorization: Option<&str
     (200, headers, body)
 }
 
-fn rate_limit_headers(options: &ServeOptions, verdict: &Verdict) -> Vec<(&'static str, String)> {
-    match options.headers {
+/// The rate-limit header fields `serve` sends with `verdict` (the seed's formats in
+/// [`HeaderMode::Full`]). The simulation answers its virtual requests with these too.
+pub fn rate_limit_headers(
+    mode: HeaderMode,
+    policies: &[PolicySpec],
+    verdict: &Verdict,
+) -> Vec<(&'static str, String)> {
+    match mode {
         HeaderMode::None => vec![],
         HeaderMode::Malformed => {
             let mut h = vec![
@@ -454,7 +464,6 @@ fn rate_limit_headers(options: &ServeOptions, verdict: &Verdict) -> Vec<(&'stati
             h
         }
         HeaderMode::Full => {
-            let policies = &options.policies;
             let policy = policies
                 .iter()
                 .map(|p| format!("\"{}\";q={};w={}", p.name, p.quota, p.window_s));

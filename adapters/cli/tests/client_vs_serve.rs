@@ -221,3 +221,71 @@ fn limit_above_100_and_unknown_keys_are_refused() {
         .build();
     assert_eq!(stranger.get(&server.base_url()).unwrap().status, 401);
 }
+
+#[test]
+fn a_second_run_with_the_state_sends_nothing_until_the_spent_window_frees() {
+    let opts = ServeOptions {
+        policies: policies(&["minute:5:60"]),
+        ..Default::default()
+    };
+    let clock = ManualClock::new(1_800_000_000_000);
+    let server = serve::spawn(opts, clock.clone()).unwrap();
+    let options = headroom_cli::fetch::FetchOptions {
+        headers: vec![("Authorization".into(), "Bearer key-a".into())],
+        ..Default::default()
+    };
+    let dir = std::env::temp_dir().join(format!("headroom-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("limiter.state");
+    let _ = std::fs::remove_file(&path);
+    let urls = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| format!("{}/v1/records?page={i}", server.base_url()))
+            .collect()
+    };
+    let run = |n: usize, with_state: bool| {
+        let client = headroom_cli::fetch::client(&options, clock.clone()).unwrap();
+        if with_state {
+            headroom_cli::fetch::load_state(&client, &path).unwrap();
+        }
+        let outcomes = headroom_cli::fetch::run(&client, &urls(n), 1, |_, _| {});
+        if with_state {
+            headroom_cli::fetch::store_state(&client, &path).unwrap();
+        }
+        assert!(outcomes.iter().all(|o| o.ok()), "{outcomes:?}");
+    };
+    // The first run spends the window and leaves its state behind.
+    assert!(
+        !headroom_cli::fetch::load_state(
+            &headroom_cli::fetch::client(&options, clock.clone()).unwrap(),
+            &path
+        )
+        .unwrap()
+    );
+    run(5, true);
+    assert!(path.exists() && !dir.join("limiter.state.tmp").exists());
+    let spent_at = clock.now().as_millis();
+    // The second run knows: its request waits for the window, and the server refuses nothing.
+    run(1, true);
+    assert_eq!(server.stats.throttled.load(Ordering::Relaxed), 0);
+    assert!(
+        clock.now().as_millis() >= 60_000,
+        "sent at {} ms",
+        clock.now().as_millis()
+    );
+    assert!(spent_at < 60_000);
+    // Without the state, a third run into a spent window gets a 429 first.
+    clock.advance(headroom_core::time::Duration::from_millis(
+        60_000 - clock.now().as_millis() % 60_000,
+    ));
+    run(5, true);
+    run(1, false);
+    assert_eq!(server.stats.throttled.load(Ordering::Relaxed), 1);
+    // A damaged state file is refused, and left as it was.
+    std::fs::write(&path, b"not a state").unwrap();
+    let client = headroom_cli::fetch::client(&options, clock.clone()).unwrap();
+    let err = headroom_cli::fetch::load_state(&client, &path).unwrap_err();
+    assert!(err.contains("not a headroom limiter state"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"not a state");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -10,7 +10,7 @@
 //! use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 //! use headroom_embassy::{SharedLimiter, SynthLinkWindows};
 //!
-//! // SynthLink's documented policy, learned and kept in sync from its headers: 488 bytes,
+//! // SynthLink's documented policy, learned and kept in sync from its headers: 504 bytes,
 //! // all zero at start (in `.bss`, no flash for an initial image).
 //! static API: SharedLimiter<CriticalSectionRawMutex, SynthLinkWindows> =
 //!     SharedLimiter::new(headroom_embassy::synthlink());
@@ -29,6 +29,40 @@
 //! - [`retry`]: runs a request closure under the core's retry and backoff decisions.
 //! - [`http::Client`]: GET/POST with caller-supplied buffers, rate limited end to end. Plain
 //!   HTTP: for TLS, hand it a `TcpConnect` whose connections are TLS streams.
+//!
+//! ## Keeping what was spent across a reboot
+//!
+//! A device that reboots (a watchdog, an update, a power cut) starts with an empty limiter
+//! and would spend the identity's quota again from zero. The limiter's state can be saved in
+//! a compact, versioned form ([`headroom_core::limiter::Limiter::save`], at most about 820
+//! bytes for [`synthlink()`]'s windows) and restored at boot. Where to keep it: retained RAM
+//! (an `.uninit` section survives a warm reset, not a power cut), or a flash page or EEPROM
+//! through `embedded-storage` (write it before a planned reboot or deep sleep, and every few
+//! minutes at most, for the flash's sake). It needs a wall clock, to know how long the device
+//! was down: an RTC, or the time a server's `Date` header gave.
+//!
+//! ```no_run
+//! use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+//! use headroom_embassy::headroom_core::time::Instant;
+//! use headroom_embassy::{SharedLimiter, SynthLinkWindows};
+//!
+//! static API: SharedLimiter<CriticalSectionRawMutex, SynthLinkWindows> =
+//!     SharedLimiter::new(headroom_embassy::synthlink());
+//!
+//! fn now() -> Instant {
+//!     Instant::from_millis(embassy_time::Instant::now().as_millis())
+//! }
+//!
+//! /// Before a planned reboot: the bytes to write to the flash page.
+//! fn save(unix_ms: u64, page: &mut [u8; 1024]) -> usize {
+//!     API.with(|l| l.save(now(), unix_ms, page)).unwrap_or(0)
+//! }
+//!
+//! /// At boot. A blank or damaged page is refused, and the limiter starts empty.
+//! fn restore(unix_ms: u64, page: &[u8]) {
+//!     let _ = API.with(|l| l.restore(now(), unix_ms, page));
+//! }
+//! ```
 //!
 //! Features: `defmt` or `log` (exclusive) for diagnostics; `json` to read `retry_after` from a
 //! 429's JSON body; `legacy` (default) to read `X-RateLimit-*` and the older drafts' fields too

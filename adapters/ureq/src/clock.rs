@@ -46,10 +46,14 @@ fn std_duration(d: Duration) -> std::time::Duration {
     std::time::Duration::from_millis(d.as_millis())
 }
 
+/// Where [`SystemClock`]'s monotonic time starts: far enough from 0 that a limiter state
+/// restored from an earlier run can place that run's grants (a year back) on this clock.
+const SYSTEM_ORIGIN_MS: u64 = 400 * 86_400_000;
+
 impl Clock for SystemClock {
     fn now(&self) -> Instant {
-        let ms = self.origin.elapsed().as_millis();
-        Instant::from_millis(u64::try_from(ms).unwrap_or(u64::MAX))
+        let ms = u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Instant::from_millis(ms.saturating_add(SYSTEM_ORIGIN_MS))
     }
 
     fn unix_ms(&self) -> Option<u64> {

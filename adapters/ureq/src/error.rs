@@ -2,7 +2,7 @@
 
 use crate::client::Response;
 use headroom_core::backoff::GiveUp;
-use headroom_core::limiter::Cause;
+use headroom_core::limiter::{Cause, StateError};
 use headroom_core::time::Duration;
 use std::fmt;
 
@@ -36,6 +36,10 @@ pub enum Error {
     InvalidRate(String),
     /// A method, header or URL that cannot form a request.
     InvalidRequest(String),
+    /// A saved limiter state that cannot be written or restored.
+    State(StateError),
+    /// The system clock is before 1970: a limiter state cannot say when it was saved.
+    NoWallClock,
 }
 
 impl fmt::Display for Error {
@@ -71,6 +75,10 @@ impl fmt::Display for Error {
             ),
             Error::InvalidRate(why) => write!(f, "invalid rate {why}"),
             Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
+            Error::State(e) => write!(f, "limiter state: {e}"),
+            Error::NoWallClock => {
+                f.write_str("the wall clock is unknown: cannot date a limiter state")
+            }
         }
     }
 }
@@ -79,6 +87,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport { source, .. } => Some(source),
+            Error::State(e) => Some(e),
             _ => None,
         }
     }

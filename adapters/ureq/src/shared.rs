@@ -237,6 +237,30 @@ impl<C: Clock> SharedLimiter<C> {
         self.lock().release(ticket.0);
         self.inner.changed.notify_all();
     }
+
+    /// The limiter's state as bytes, dated by the clock, for [`SharedLimiter::restore_state`]
+    /// in a later run (see [`Limiter::save`]).
+    pub fn save_state(&self) -> Result<Vec<u8>, Error> {
+        let unix_ms = self.inner.clock.unix_ms().ok_or(Error::NoWallClock)?;
+        let limiter = self.lock();
+        let now = self.inner.clock.now();
+        let mut buf = vec![0; limiter.saved_len(now)];
+        let len = limiter.save(now, unix_ms, &mut buf).map_err(Error::State)?;
+        buf.truncate(len);
+        Ok(buf)
+    }
+
+    /// Restores a state [`SharedLimiter::save_state`] wrote, moved on by the wall-clock time
+    /// since. On an error the limiter is unchanged.
+    pub fn restore_state(&self, state: &[u8]) -> Result<(), Error> {
+        let unix_ms = self.inner.clock.unix_ms().ok_or(Error::NoWallClock)?;
+        let now = self.inner.clock.now();
+        self.lock()
+            .restore(now, unix_ms, state)
+            .map_err(Error::State)?;
+        self.inner.changed.notify_all();
+        Ok(())
+    }
 }
 
 #[cfg(test)]
