@@ -1,27 +1,31 @@
 //! The quota-utilization simulation, in virtual time (nothing sleeps).
 //!
-//! A server with SynthLink's policy (60 per minute, 1,000 per day, fixed windows aligned to the
-//! clock, counted per identity, the seed's header formats) and clients working through a batch
-//! one request at a time, with a fixed round trip. Each [`Strategy`] is a way to pace them.
+//! The server is `headroom serve`'s own model ([`Quotas`]: fixed windows aligned to the clock,
+//! counted per identity, answered with serve's headers). Clients of one identity, each with its
+//! own limiter (separate processes or devices) and one or more threads sharing it, work
+//! through a batch; every request travels to the server and back with a jittered delay, so
+//! requests of different clients interleave as they do on a real network. Each [`Strategy`]
+//! is a way to pace them.
 
+use headroom_cli::serve::{self, HeaderMode, PolicySpec, Quotas};
 use headroom_core::backoff::Backoff;
-use headroom_core::limiter::{Config, Limiter};
+use headroom_core::limiter::{Config, Grant, Limiter};
 use headroom_core::observation::Observation;
 use headroom_core::time::{Duration, Instant};
-use headroom_core::window::{Log, Window};
-use rand::SeedableRng;
+use headroom_ureq::Rate;
+use headroom_ureq::shared::{StdWindows, std_windows};
 use rand::rngs::SmallRng;
-
-/// SynthLink's windows: (quota, length in ms).
-pub const SYNTHLINK: [(u64, u64); 2] = [(60, 60_000), (1000, 86_400_000)];
+use rand::{RngExt, SeedableRng};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// How a client paces itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strategy {
     /// headroom, configured with nothing, learning and syncing from the server's headers.
     HeadroomSynced,
-    /// headroom configured with 60/min and 1,000/day, ignoring the server's rate-limit headers
-    /// (it still honours `Retry-After`).
+    /// headroom configured with the server's limits, ignoring its rate-limit headers (it still
+    /// honours `Retry-After`).
     HeadroomConfigured,
     /// The seeds' naive client: sliding windows at 80 % of the documented quotas, waiting out
     /// `Retry-After` on a 429.
@@ -51,108 +55,75 @@ impl Strategy {
     }
 }
 
-/// A fixed-window server for one identity.
-struct Server {
-    counts: [(u64, u64); 2], // (window index, count)
+/// SynthLink's own windows: 60 per minute, 1,000 per day.
+pub fn synthlink() -> Vec<PolicySpec> {
+    serve::synthlink_policy()
 }
 
-impl Server {
-    /// Answers a request arriving at `t` ms: status and the seed's headers.
-    fn handle(&mut self, t: u64) -> (u16, [(&'static str, String); 3]) {
-        for (i, &(_, w)) in SYNTHLINK.iter().enumerate() {
-            if self.counts[i].0 != t / w {
-                self.counts[i] = (t / w, 0);
-            }
-        }
-        let full = SYNTHLINK
-            .iter()
-            .zip(&self.counts)
-            .any(|(&(q, _), &(_, c))| c >= q);
-        if !full {
-            self.counts.iter_mut().for_each(|c| c.1 += 1);
-        }
-        let reset = |i: usize| ((self.counts[i].0 + 1) * SYNTHLINK[i].1 - t).div_ceil(1000);
-        let remaining = |i: usize| SYNTHLINK[i].0 - self.counts[i].1;
-        // Retry-After: until every full window has reset.
-        let retry_after = (0..2)
-            .filter(|&i| remaining(i) == 0)
-            .map(reset)
-            .max()
-            .unwrap_or(0);
-        let headers = [
-            (
-                "RateLimit-Policy",
-                r#""minute";q=60;w=60, "day";q=1000;w=86400"#.to_string(),
-            ),
-            (
-                "RateLimit",
-                format!(
-                    r#""minute";r={};t={}, "day";r={};t={}"#,
-                    remaining(0),
-                    reset(0),
-                    remaining(1),
-                    reset(1)
-                ),
-            ),
-            (
-                "Retry-After",
-                if full {
-                    retry_after.to_string()
-                } else {
-                    String::new()
-                },
-            ),
-        ];
-        (if full { 429 } else { 200 }, headers)
-    }
+/// Scaled windows (30 per 10 s, 100 per 60 s), as the many-clients measurements use.
+pub fn scaled() -> Vec<PolicySpec> {
+    policies(&[(30, 10), (100, 60)])
 }
 
-type SimLimiter = Limiter<(Window<Log<64>>, Window<Log<1024>>)>;
-
-/// One sequential client.
-struct Client {
-    strategy: Strategy,
-    limiter: SimLimiter,
-    left: u64,
-    next: u64,
-    failures: u32,
-    previous_backoff: Duration,
-    rng: SmallRng,
+/// Windows `(quota, seconds)`, named `w0`, `w1`, ….
+pub fn policies(windows: &[(u64, u64)]) -> Vec<PolicySpec> {
+    windows
+        .iter()
+        .enumerate()
+        .map(|(i, &(quota, window_s))| PolicySpec {
+            name: format!("w{i}"),
+            quota,
+            window_s,
+        })
+        .collect()
 }
 
-impl Client {
-    fn new(strategy: Strategy, n: u64, start: u64, seed: u64) -> Self {
-        let configured = |permille| {
-            Limiter::new(
-                (
-                    Window::exact(60, Duration::from_secs(60)),
-                    Window::exact(1000, Duration::from_secs(86_400)),
-                ),
-                Config {
-                    quota_permille: permille,
-                    ..Config::DEFAULT
-                },
-            )
-        };
-        let limiter = match strategy {
-            Strategy::HeadroomSynced => Limiter::new(
-                (Window::learned_exact(), Window::learned_exact()),
-                Config::DEFAULT,
-            ),
-            Strategy::NaiveSliding80 => configured(800),
-            _ => configured(1000),
-        };
-        Client {
-            strategy,
-            limiter,
-            left: n,
-            next: start,
-            failures: 0,
-            previous_backoff: Duration::ZERO,
-            rng: SmallRng::seed_from_u64(seed),
+/// One run's setting.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The server's windows.
+    pub policies: Vec<PolicySpec>,
+    /// How the clients pace themselves.
+    pub strategy: Strategy,
+    /// Clients of the identity, each with its own limiter.
+    pub clients: usize,
+    /// Threads (or tasks) per client, sharing its limiter.
+    pub threads: usize,
+    /// Requests in the batch, split evenly between the clients.
+    pub requests: u64,
+    /// Unix time of the start, ms.
+    pub start_ms: u64,
+    /// Mean round trip, ms; each one-way trip takes between half and 1.5 times its half.
+    pub rtt_ms: u64,
+    /// Every client starts at the same instant (a fleet after a power cut); otherwise each
+    /// starts at a random point within its first two round trips.
+    pub together: bool,
+    /// Client 0 stops once it is halfway through its share; the rest of it is never sent.
+    pub peer_stops: bool,
+    /// Seeds the jitter.
+    pub seed: u64,
+}
+
+impl Scenario {
+    /// `clients` synced headroom clients of one thread on `policies`, 120 ms round trips.
+    pub fn new(policies: Vec<PolicySpec>, clients: usize, requests: u64) -> Self {
+        Scenario {
+            policies,
+            strategy: Strategy::HeadroomSynced,
+            clients,
+            threads: 1,
+            requests,
+            start_ms: START_MS,
+            rtt_ms: 120,
+            together: false,
+            peer_stops: false,
+            seed: 1,
         }
     }
 }
+
+/// 2026-11-03 03:17:23.4 UTC: not aligned to any window.
+pub const START_MS: u64 = 1_793_675_843_400;
 
 /// What one run gave.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -163,94 +134,220 @@ pub struct Outcome {
     pub throttled: u64,
     /// Requests sent in all.
     pub sent: u64,
+    /// Requests the server accepted (the batch, less what a stopped peer never sent).
+    pub accepted: u64,
 }
 
-/// Runs `clients` clients of one identity, splitting `n` requests, from `start` ms, with a
-/// round trip of `rtt` ms.
-pub fn run(strategy: Strategy, clients: u64, n: u64, start: u64, rtt: u64) -> Outcome {
-    let mut server = Server {
-        counts: [(0, 0); 2],
-    };
+impl Outcome {
+    /// 429s in percent of the requests sent.
+    pub fn throttled_percent(&self) -> f64 {
+        100.0 * self.throttled as f64 / self.sent.max(1) as f64
+    }
+}
+
+type SimLimiter = Limiter<StdWindows, 4>;
+
+struct Client {
+    limiter: Option<SimLimiter>,
+    /// Requests of its share not yet accepted.
+    left: u64,
+    /// Requests of its share not yet handed to a thread.
+    queued: u64,
+    /// Stop handing out work once `left` falls to this (a peer that stops).
+    stop_at: u64,
+    failures: u32,
+    previous_backoff: Duration,
+}
+
+enum Event {
+    /// A thread of client `.0` looks for work (`.1`: its thread, `.2`: the wake's generation).
+    Wake(usize, usize, u64),
+    /// A request of client `.0`'s thread `.1` reaches the server.
+    Arrive(usize, usize, Option<Grant>),
+    /// Its response reaches the client.
+    Return(
+        usize,
+        usize,
+        Option<Grant>,
+        u16,
+        Vec<(&'static str, String)>,
+    ),
+}
+
+struct Queue {
+    heap: BinaryHeap<Reverse<(u64, u64)>>,
+    events: Vec<Option<Event>>,
+}
+
+impl Queue {
+    fn push(&mut self, at: u64, e: Event) {
+        self.heap.push(Reverse((at, self.events.len() as u64)));
+        self.events.push(Some(e));
+    }
+
+    fn pop(&mut self) -> Option<(u64, Event)> {
+        let Reverse((at, i)) = self.heap.pop()?;
+        self.events[i as usize].take().map(|e| (at, e))
+    }
+}
+
+/// Runs one scenario.
+pub fn run(s: &Scenario) -> Outcome {
+    let quotas = Quotas::new(s.policies.clone());
+    let mut rng = SmallRng::seed_from_u64(s.seed);
+    let clients = s.clients.max(1);
+    let threads = s.threads.max(1);
     let mut all: Vec<Client> = (0..clients)
         .map(|i| {
-            Client::new(
-                strategy,
-                n / clients + u64::from(i < n % clients),
-                start,
-                i + 1,
-            )
+            let share =
+                s.requests / clients as u64 + u64::from((i as u64) < s.requests % clients as u64);
+            Client {
+                limiter: limiter(s),
+                left: share,
+                queued: share,
+                stop_at: if s.peer_stops && i == 0 { share / 2 } else { 0 },
+                failures: 0,
+                previous_backoff: Duration::ZERO,
+            }
         })
         .collect();
-    let (mut throttled, mut sent, mut last_accept) = (0, 0, start);
-    let backoff = Backoff::DEFAULT;
-    // Each client is sequential and the round trip is fixed, so serving clients in order of
-    // their send times serves requests in order of arrival.
-    while let Some(c) = all.iter_mut().filter(|c| c.left > 0).min_by_key(|c| c.next) {
-        let now = c.next;
-        let grant = if c.strategy == Strategy::RetryOnly {
-            None
-        } else {
-            match c.limiter.try_acquire(Instant::from_millis(now)) {
-                Ok(g) => Some(g),
-                Err(d) => {
-                    c.next = d.until.as_millis().max(now + 1);
-                    continue;
-                }
-            }
-        };
-        sent += 1;
-        let arrive = now + rtt / 2;
-        let (status, headers) = server.handle(arrive);
-        let back = now + rtt;
-        c.next = back;
-        if status == 200 {
-            c.left -= 1;
-            c.failures = 0;
-            last_accept = arrive;
-        } else {
-            throttled += 1;
-        }
-        let synced = c.strategy == Strategy::HeadroomSynced;
-        let seen = headers
-            .iter()
-            .filter(|(name, value)| !value.is_empty() && (synced || *name == "Retry-After"))
-            .map(|(name, value)| (*name, value.as_bytes()));
-        let obs: Observation = Observation::parse(Some(status), seen, None, None, &mut [0; 128]);
-        if let Some(g) = grant {
-            c.limiter.observe(Instant::from_millis(back), g, &obs);
-        } else if status == 429 {
-            let delay = backoff.delay(c.failures, c.previous_backoff, &mut c.rng);
-            c.failures += 1;
-            c.previous_backoff = delay;
-            c.next = back + delay.as_millis();
+    let mut queue = Queue {
+        heap: BinaryHeap::new(),
+        events: Vec::new(),
+    };
+    // Each waiting thread's wake generation: a response wakes every waiter of its client early
+    // (as the adapters do), which makes the wake scheduled for its deadline stale.
+    let mut generation = vec![vec![0u64; threads]; clients];
+    let mut waiting = vec![vec![false; threads]; clients];
+    for (c, gens) in generation.iter().enumerate() {
+        for (t, &g) in gens.iter().enumerate() {
+            let offset = if s.together {
+                0
+            } else {
+                rng.random_range(0..=2 * s.rtt_ms)
+            };
+            queue.push(s.start_ms + offset + t as u64, Event::Wake(c, t, g));
         }
     }
-    let ideal = ideal_finish(start + rtt / 2, n);
+    let one_way = |rng: &mut SmallRng| {
+        let half = s.rtt_ms.max(2) / 2;
+        rng.random_range(half / 2..=half + half / 2)
+    };
+    let (mut throttled, mut sent, mut accepted, mut last_accept) = (0, 0, 0, s.start_ms);
+    let synced = s.strategy == Strategy::HeadroomSynced;
+    while let Some((now, event)) = queue.pop() {
+        match event {
+            Event::Wake(c, t, g) => {
+                if g != generation[c][t] {
+                    continue;
+                }
+                waiting[c][t] = false;
+                let client = &mut all[c];
+                if client.queued == 0 || client.left <= client.stop_at {
+                    continue; // no work left for this thread
+                }
+                let grant = match client.limiter.as_mut() {
+                    None => None,
+                    Some(l) => match l.try_acquire(Instant::from_millis(now)) {
+                        Ok(grant) => Some(grant),
+                        Err(denied) => {
+                            waiting[c][t] = true;
+                            let at = denied.until.as_millis().max(now + 1);
+                            queue.push(at, Event::Wake(c, t, g));
+                            continue;
+                        }
+                    },
+                };
+                client.queued -= 1;
+                sent += 1;
+                queue.push(now + one_way(&mut rng), Event::Arrive(c, t, grant));
+            }
+            Event::Arrive(c, t, grant) => {
+                let verdict = quotas.take("identity", now);
+                let status = if verdict.allowed { 200 } else { 429 };
+                if verdict.allowed {
+                    accepted += 1;
+
+                    last_accept = now;
+                } else {
+                    throttled += 1;
+                }
+                let headers = serve::rate_limit_headers(HeaderMode::Full, &s.policies, &verdict);
+                queue.push(
+                    now + one_way(&mut rng),
+                    Event::Return(c, t, grant, status, headers),
+                );
+            }
+            Event::Return(c, t, grant, status, headers) => {
+                let client = &mut all[c];
+                let seen = headers
+                    .iter()
+                    .filter(|(name, _)| synced || *name == "Retry-After")
+                    .map(|(name, value)| (*name, value.as_bytes()));
+                let obs: Observation =
+                    Observation::parse(Some(status), seen, None, None, &mut [0; 256]);
+                let mut resume = now;
+                if status == 200 {
+                    client.left -= 1;
+                    client.failures = 0;
+                } else {
+                    client.queued += 1; // sent again
+                    if grant.is_none() {
+                        let delay = Backoff::DEFAULT.delay(
+                            client.failures,
+                            client.previous_backoff,
+                            &mut rng,
+                        );
+                        client.failures += 1;
+                        client.previous_backoff = delay;
+                        resume = now + delay.as_millis();
+                    }
+                }
+                if let (Some(l), Some(g)) = (client.limiter.as_mut(), grant) {
+                    l.observe(Instant::from_millis(now), g, &obs);
+                }
+                generation[c][t] += 1;
+                queue.push(resume, Event::Wake(c, t, generation[c][t]));
+                for w in 0..threads {
+                    if waiting[c][w] {
+                        generation[c][w] += 1;
+                        waiting[c][w] = false;
+                        queue.push(now, Event::Wake(c, w, generation[c][w]));
+                    }
+                }
+            }
+        }
+    }
+    let first_arrival = s.start_ms + s.rtt_ms / 2;
+    let ideal = Quotas::ideal_finish_ms(&s.policies, first_arrival, accepted);
     Outcome {
-        ratio: (last_accept - start) as f64 / (ideal - start).max(1) as f64,
+        ratio: (last_accept - s.start_ms) as f64 / (ideal - s.start_ms).max(1) as f64,
         throttled,
         sent,
+        accepted,
     }
 }
 
-/// When the `n`-th request would be accepted arriving the instant the windows allow, from `t`.
-pub fn ideal_finish(mut t: u64, n: u64) -> u64 {
-    let mut server = Server {
-        counts: [(0, 0); 2],
+fn limiter(s: &Scenario) -> Option<SimLimiter> {
+    let configured = |permille| {
+        let rates: Vec<Rate> = s
+            .policies
+            .iter()
+            .map(|p| Rate {
+                quota: p.quota as u32,
+                per: Duration::from_secs(p.window_s),
+            })
+            .collect();
+        let config = Config {
+            quota_permille: permille,
+            ..Config::DEFAULT
+        };
+        Some(Limiter::new(std_windows(&rates).ok()?, config))
     };
-    let mut done = 0;
-    loop {
-        if server.handle(t).0 == 200 {
-            done += 1;
-            if done == n {
-                return t;
-            }
-        } else {
-            t = SYNTHLINK
-                .iter()
-                .map(|&(_, w)| (t / w + 1) * w)
-                .min()
-                .unwrap_or(t + 1);
-        }
+    match s.strategy {
+        Strategy::HeadroomSynced => Some(Limiter::new(std_windows(&[]).ok()?, Config::DEFAULT)),
+        Strategy::HeadroomConfigured => configured(1000),
+        Strategy::NaiveSliding80 => configured(800),
+        Strategy::RetryOnly => None,
     }
 }
