@@ -38,3 +38,31 @@ fn a_stopped_peer_leaves_its_share_unsent() {
     });
     assert_eq!(o.accepted, 240 - 30, "{o:?}");
 }
+
+#[test]
+fn eight_clients_of_one_identity_share_its_windows_without_429s() {
+    for (policies, n, rtt) in [(sim::synthlink(), 500, 120), (sim::scaled(), 240, 20)] {
+        for together in [false, true] {
+            let o = sim::run(&Scenario {
+                rtt_ms: rtt,
+                together,
+                ..Scenario::new(policies.clone(), 8, n)
+            });
+            assert!(o.throttled * 100 <= o.sent, "{o:?}");
+            assert!(o.ratio <= 1.05, "{o:?}");
+        }
+    }
+}
+
+#[test]
+fn threads_of_one_client_leave_nothing_for_their_own_requests() {
+    // One limiter, four threads, windows that bind every few seconds: each window is spent
+    // whole (before, a thread's requests in flight were held back for "another client").
+    let o = sim::run(&Scenario {
+        threads: 4,
+        rtt_ms: 2,
+        ..Scenario::new(sim::policies(&[(20, 5), (100, 30)]), 1, 240)
+    });
+    assert_eq!(o.throttled, 0, "{o:?}");
+    assert!(o.ratio <= 1.02, "{o:?}");
+}
