@@ -65,6 +65,10 @@
 //!   from the first request of a new window, and when a peer stops (or crashes) its share
 //!   comes back within a few windows, as the measured rate falls while the others send less
 //!   and the carried part halves at each reset.
+//! - **Windows under 4 s**: `t`'s whole seconds do not tell one window's responses from the
+//!   next's, so their budgets only ever tighten: requests in flight stay counted as spent
+//!   until the window ends, and a client alone may take a response of the next window for
+//!   another client's spending (and hold a unit back).
 //! - **Not covered**: a client that has not heard from the server yet knows nothing of the
 //!   others, so processes started one after another may find a short window spent by the
 //!   first ones (a 429 with `Retry-After` each); and a fleet larger than a window's quota
@@ -277,15 +281,21 @@ impl Budget {
         self.uncounted = in_flight;
     }
 
-    /// A response to one of ours from this budget's server window.
-    fn hear(&mut self, r: u32, in_flight: u16) {
+    /// A response to one of ours from this budget's server window. Unless `sure` (windows
+    /// under 4 s, whose responses may be the next window's), it only ever tightens.
+    fn hear(&mut self, r: u32, in_flight: u16, sure: bool) {
         if r < self.base {
             self.ours = self.ours.saturating_add(1);
         }
-        if r < self.floor {
+        let fresher = if sure {
+            r < self.floor
+        } else {
+            r.saturating_sub(u32::from(in_flight)) < self.remaining()
+        };
+        if fresher {
             self.floor = r;
             self.uncounted = in_flight;
-        } else if r > self.floor {
+        } else if r > self.floor && sure {
             // Counted before `floor`'s request, so already in it.
             self.uncounted = self.uncounted.saturating_sub(1);
         }
@@ -614,8 +624,8 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                     // seconds, so the minimum over responses also sharpens it).
                     b.until = b.until.min(until);
                     if relation == Relation::Same {
-                        b.hear(r, in_flight);
-                    } else if r < b.floor {
+                        b.hear(r, in_flight, window >= MEASURED_WINDOW);
+                    } else if r.saturating_sub(u32::from(in_flight)) < b.remaining() {
                         // Perhaps another server window: a fresher count, not a measurement.
                         b.rebase(r, in_flight, b.others(), b.answered());
                     }
@@ -641,7 +651,11 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // is the sharper estimate (and no earlier than this window's end, as the last was not).
         let periodic = carried.until + window;
         let slack = Duration::from_millis(1000) + self.reset_guard(hash, None);
-        if current.is_some() && periodic < until && periodic + slack >= until {
+        if current.is_some()
+            && window >= MEASURED_WINDOW
+            && periodic < until
+            && periodic + slack >= until
+        {
             fresh.until = periodic;
         }
         let slot = current.or_else(|| {
@@ -659,6 +673,11 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         }
     }
 }
+
+/// The shortest window whose responses are told apart from the next window's well enough to
+/// give back our own requests once counted, and to take its resets as periodic (see
+/// [`Relation`]).
+const MEASURED_WINDOW: Duration = Duration::from_millis(4000);
 
 /// Where a response announcing a reset at `until` stands against a budget resetting at `held`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
