@@ -58,8 +58,8 @@
 //! ## Memory
 //!
 //! The state for the SynthLink policy (60/min exact + 1,000/day in 56 buckets + 2 server budgets)
-//! is 528 bytes on x86_64 (`size_of`, printed by `cargo test -p headroom-core --test limiter --
-//! --nocapture`), 504 with its tuning fixed at compile time ([`limiter::Defaults`]; see
+//! is 536 bytes on x86_64 (`size_of`, printed by `cargo test -p headroom-core --test limiter --
+//! --nocapture`), 512 with its tuning fixed at compile time ([`limiter::Defaults`]; see
 //! [`limiter::Tuning`]). The day window releases quota up to one bucket (26 min) late, never early.
 //!
 //! ## Features

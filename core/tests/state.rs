@@ -30,15 +30,15 @@ const POLICY: (&str, &str) = ("RateLimit-Policy", r#""m";q=5;w=60, "d";q=100;w=8
 /// Five requests answered by a server that counts them: the minute window is spent.
 fn spent_minute() -> L {
     let mut l = learned();
+    let mut now = 1_000;
     for i in 0..5u64 {
-        let g = l.try_acquire(ms(1_000 + i * 100)).unwrap();
+        now = l.next_allowed(ms(now)).as_millis();
+        let g = l.try_acquire(ms(now)).unwrap();
         let state = format!(r#""m";r={};t=50, "d";r={};t=40000"#, 4 - i, 99 - i);
-        l.observe(
-            ms(1_050 + i * 100),
-            g,
-            &obs(200, &[POLICY, ("RateLimit", &state)]),
-        );
+        l.observe(ms(now + 50), g, &obs(200, &[POLICY, ("RateLimit", &state)]));
+        now += 50;
     }
+    assert!(now < 2_000, "{now}");
     l
 }
 

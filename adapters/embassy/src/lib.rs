@@ -10,7 +10,7 @@
 //! use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
 //! use headroom_embassy::{SharedLimiter, SynthLinkWindows};
 //!
-//! // SynthLink's documented policy, learned and kept in sync from its headers: 504 bytes,
+//! // SynthLink's documented policy, learned and kept in sync from its headers: 512 bytes,
 //! // all zero at start (in `.bss`, no flash for an initial image).
 //! static API: SharedLimiter<CriticalSectionRawMutex, SynthLinkWindows> =
 //!     SharedLimiter::new(headroom_embassy::synthlink());

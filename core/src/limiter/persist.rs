@@ -42,7 +42,7 @@ const MAGIC: [u8; 4] = *b"HRs\x01";
 /// Bytes of the head: magic, wall clock, flags, pause.
 const HEAD: usize = 4 + 8 + 1 + 4;
 /// Bytes of one budget.
-const BUDGET: usize = 4 * 5 + 2 * 3 + 1;
+const BUDGET: usize = 4 * 5 + 2 * 3 + 2;
 /// Bytes of a window's rule and its count of grant groups.
 const RULE: usize = 4 * 4 + 2;
 /// Bytes of one group of grants: age and count.
@@ -197,7 +197,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             for v in [b.carried, b.carried_ours, b.uncounted] {
                 w.bytes(&v.to_le_bytes());
             }
-            w.bytes(&[u8::from(b.awaiting_probe)]);
+            w.bytes(&[u8::from(b.awaiting_probe), u8::from(b.short)]);
         }
         w.bytes(&[self.windows.count() as u8]);
         let guard = self.config().guard_ms;
@@ -269,6 +269,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                 carried_ours: r.u16(),
                 uncounted: r.u16(),
                 awaiting_probe: r.u8() != 0,
+                short: r.u8() != 0,
             };
         }
         r.u8();
