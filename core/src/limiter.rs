@@ -53,14 +53,13 @@
 //!   responses, less what its own requests explain, is what the others spent meanwhile (a
 //!   lower bound: each of its own requests in flight is assumed counted, so a client alone
 //!   never takes its own requests for another's).
-//! - **What it assumes**: the others go on spending at the rate it measured over the current
-//!   window, counted over the time it was sending itself (a gap longer than two round trips
-//!   was a wait, and every client of the identity waits out the same server windows). Before
-//!   a request it grants reaches the server, they will have spent that rate times the age of
-//!   its last count (at most a round trip) plus one round trip: the requests they have in
-//!   flight, and those they send on counts as old as its own. It leaves that many units, plus
-//!   one, to them ([`Limiter::shared_reserve`]), so the clients stop short of a window's last
-//!   units instead of all asking for them at once.
+//! - **What it assumes**: the others go on spending as much per response of its own as they
+//!   did over the current window. Before a request it grants reaches the server, that many
+//!   of theirs land for each response of its own that comes first (those in flight, and the
+//!   request's own): their requests in flight, and those they send on counts as old as its
+//!   own. It leaves that many units, plus one, to them ([`Limiter::shared_reserve`]), so the
+//!   clients stop short of a window's last units instead of all asking for them at once. A
+//!   wait adds nothing: every client of the identity waits out the same server windows.
 //! - **Pace**: each client's reset is a second uncertain (`t` is whole seconds), so while
 //!   others share a window a client spends its part of what remains (as its responses are to
 //!   their spending) over at least a second. The last client to start on a window still
@@ -70,8 +69,8 @@
 //!   fast as itself, paced over the 250 ms that clients started together take to start.
 //! - **Across windows** the measurement carries over at half its weight: a client is careful
 //!   from the first request of a new window, and when a peer stops (or crashes) its share
-//!   comes back within a few windows, as the measured rate falls while the others send less
-//!   and the carried part halves at each reset.
+//!   comes back within a few windows, as what the others spend per response falls and the
+//!   carried part halves at each reset.
 //! - **Windows under 4 s**: `t`'s whole seconds do not tell one window's responses from the
 //!   next's, so their budgets only ever tighten: requests in flight stay counted as spent
 //!   until the window ends, and a client alone may take a response of the next window for
