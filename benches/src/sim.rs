@@ -285,7 +285,7 @@ pub fn run(s: &Scenario) -> Outcome {
                     .filter(|(name, _)| synced || *name == "Retry-After")
                     .map(|(name, value)| (*name, value.as_bytes()));
                 let obs: Observation =
-                    Observation::parse(Some(status), seen, None, None, &mut [0; 256]);
+                    Observation::of(&headroom_core::Response::new(status, seen), &mut [0; 256]);
                 let mut resume = now;
                 if status == 200 {
                     client.left -= 1;

@@ -9,22 +9,21 @@
 //! Retried by default: 429 always; 503 only with a `Retry-After`; only idempotent methods
 //! (GET, HEAD, PUT, DELETE, OPTIONS, TRACE). All configurable in [`RetryPolicy`].
 //!
+//! The waits themselves, and the retry decisions, are the [`driver`](crate::driver)'s.
+//!
 //! ```
-//! use headroom_core::backoff::{Attempt, Decision, Method, RetryPolicy};
-//! use headroom_core::observation::Observation;
+//! use headroom_core::{Backoff, Duration};
 //! # struct Fixed; impl rand_core::TryRng for Fixed { type Error = core::convert::Infallible;
 //! #   fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(u32::MAX / 2) }
 //! #   fn try_next_u64(&mut self) -> Result<u64, Self::Error> { Ok(u64::MAX / 2) }
 //! #   fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> { d.fill(0x7f); Ok(()) } }
-//! let policy = RetryPolicy::DEFAULT;
-//! let mut attempt = Attempt::new(Method::Get);
-//! let obs: Observation = Observation::parse(Some(429), [("Retry-After", &b"3"[..])], None, None, &mut []);
-//! assert!(matches!(attempt.next(&policy, &obs, &mut Fixed), Decision::Retry { .. }));
-//! let obs: Observation = Observation::parse(Some(429), [("Retry-After", &b"86400"[..])], None, None, &mut []);
-//! assert!(matches!(attempt.next(&policy, &obs, &mut Fixed), Decision::GiveUp(_)));
+//! let backoff = Backoff::DEFAULT;
+//! assert_eq!(backoff.ceiling(2), Duration::from_secs(4));
+//! // Equal jitter: between half the ceiling and the ceiling.
+//! let d = backoff.delay(2, Duration::ZERO, &mut Fixed);
+//! assert!(Duration::from_secs(2) <= d && d <= Duration::from_secs(4));
 //! ```
 
-use crate::observation::Observation;
 use crate::time::Duration;
 use rand_core::Rng;
 
@@ -159,7 +158,8 @@ impl Method {
     }
 }
 
-/// Which responses are retried, how, and for how long at most.
+/// Which responses are retried, and how. The longest wait is the limiter's
+/// [`Config::max_wait`](crate::Config::max_wait): one setting for every wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct RetryPolicy {
@@ -167,9 +167,6 @@ pub struct RetryPolicy {
     pub backoff: Backoff,
     /// Retries after the first attempt (default 3).
     pub max_retries: u32,
-    /// The longest single wait accepted; a server asking for more gets a [`GiveUp::ServerAsks`].
-    /// Default 300 s.
-    pub max_wait: Duration,
     /// Retry non-idempotent methods too (default false).
     pub retry_non_idempotent: bool,
     /// Retry a 503 even without `Retry-After` (default false).
@@ -186,14 +183,13 @@ impl RetryPolicy {
     pub const DEFAULT: RetryPolicy = RetryPolicy {
         backoff: Backoff::DEFAULT,
         max_retries: 3,
-        max_wait: Duration::from_secs(300),
         retry_non_idempotent: false,
         retry_503_without_retry_after: false,
         extra_statuses: [0; 4],
         retry_no_response: true,
     };
 
-    fn retryable(&self, status: u16, has_retry_after: bool) -> bool {
+    pub(crate) fn retryable(&self, status: u16, has_retry_after: bool) -> bool {
         match status {
             429 => true,
             503 => has_retry_after || self.retry_503_without_retry_after,
@@ -206,128 +202,5 @@ impl RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy::DEFAULT
-    }
-}
-
-/// What to do after a response.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Decision {
-    /// Not a retryable response: hand it to the caller.
-    Done,
-    /// Retry after this delay.
-    Retry {
-        /// How long to wait.
-        after: Duration,
-        /// True when the server chose the delay (`Retry-After` or the body).
-        from_server: bool,
-    },
-    /// Stop: the response goes to the caller as an error.
-    GiveUp(GiveUp),
-}
-
-/// Why retrying stopped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum GiveUp {
-    /// `max_retries` retries were made.
-    RetriesExhausted {
-        /// Attempts made in all.
-        attempts: u32,
-    },
-    /// The server asks for a longer wait than `max_wait`.
-    ServerAsks {
-        /// Seconds the server asked for.
-        secs: u64,
-    },
-    /// The method is not idempotent and the policy does not retry those.
-    NotIdempotent,
-}
-
-/// The retry state of one request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Attempt {
-    method: Method,
-    retries: u32,
-    previous: Duration,
-}
-
-impl Attempt {
-    /// A new request with `method`.
-    pub const fn new(method: Method) -> Self {
-        Attempt {
-            method,
-            retries: 0,
-            previous: Duration::ZERO,
-        }
-    }
-
-    /// Retries decided so far.
-    pub const fn retries(&self) -> u32 {
-        self.retries
-    }
-
-    /// Decides what follows the response `obs`. The server's delay (`Retry-After`, else the
-    /// body's `retry_after`) takes precedence over the computed one.
-    pub fn next<const P: usize>(
-        &mut self,
-        policy: &RetryPolicy,
-        obs: &Observation<P>,
-        rng: &mut impl Rng,
-    ) -> Decision {
-        let status = obs.status.unwrap_or(0);
-        if !policy.retryable(status, obs.retry_after_s.is_some()) {
-            return Decision::Done;
-        }
-        let server_delay = obs.retry_after_s.map(Duration::from_secs);
-        match self.retry(policy, server_delay, rng) {
-            Ok(after) => Decision::Retry {
-                after,
-                from_server: server_delay.is_some(),
-            },
-            Err(why) => Decision::GiveUp(why),
-        }
-    }
-
-    /// Decides what follows an attempt that got no response (connection refused or reset,
-    /// timeout): `Some(delay)` to retry after a backoff delay, `None` to hand the error to the
-    /// caller. Counts as a retry, like a retried response.
-    pub fn after_no_response(
-        &mut self,
-        policy: &RetryPolicy,
-        rng: &mut impl Rng,
-    ) -> Option<Duration> {
-        if !policy.retry_no_response {
-            return None;
-        }
-        self.retry(policy, None, rng).ok()
-    }
-
-    /// The common rules: idempotency, the retry count, and the longest wait.
-    fn retry(
-        &mut self,
-        policy: &RetryPolicy,
-        server_delay: Option<Duration>,
-        rng: &mut impl Rng,
-    ) -> Result<Duration, GiveUp> {
-        if !self.method.is_idempotent() && !policy.retry_non_idempotent {
-            return Err(GiveUp::NotIdempotent);
-        }
-        if self.retries >= policy.max_retries {
-            return Err(GiveUp::RetriesExhausted {
-                attempts: self.retries.saturating_add(1),
-            });
-        }
-        let after =
-            server_delay.unwrap_or_else(|| policy.backoff.delay(self.retries, self.previous, rng));
-        if after > policy.max_wait {
-            return Err(GiveUp::ServerAsks {
-                secs: after.as_secs_ceil(),
-            });
-        }
-        self.retries += 1;
-        self.previous = after;
-        Ok(after)
     }
 }

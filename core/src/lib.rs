@@ -8,32 +8,35 @@
 //! from the server's `RateLimit-Policy` / `RateLimit` headers, and backs off correctly when
 //! throttled. `#![no_std]`, no `alloc`, no `unsafe`, no panics on any input.
 //!
+//! ## Quick start
+//!
+//! ```
+//! use headroom_core::{Config, Duration, Instant, Limiter, Log, Window};
+//! let mut limiter: Limiter<Window<Log<60>>> = Limiter::new(Window::exact(60, Duration::from_secs(60)), Config::DEFAULT);
+//! let grant = limiter.try_acquire(Instant::from_millis(0))?;
+//! # limiter.release(grant);
+//! # Ok::<(), headroom_core::Denied>(())
+//! ```
+//!
 //! ## Architecture (wire → facts → state → decisions)
 //!
 //! | layer | module | what it does |
 //! |---|---|---|
 //! | wire | [`sf`] | RFC 9651 Structured Fields, zero-copy, every bare-item type |
 //! | wire | [`header`] | RateLimit drafts -03 … -11, `X-RateLimit-*`, `Retry-After`, HTTP-dates, the 429 body |
-//! | facts | [`observation`] | one response reduced to policies, a retry delay, and the fields ignored |
+//! | facts | [`response`], [`observation`] | a borrowed response, reduced to policies, a retry delay, and the fields ignored |
 //! | state | [`window`], [`limiter`] | sliding windows checked all-or-nothing, synced to the server |
-//! | decisions | [`backoff`] | retry or give up: server delay first, jittered exponential backoff, caps |
+//! | decisions | [`backoff`], [`driver`] | jittered exponential backoff; one request's acquire → send → observe → retry as a state machine |
 //!
-//! Nothing here reads a clock, sleeps or does I/O: every call takes `now` ([`time::Instant`], in
+//! Nothing here reads a clock, sleeps or does I/O: every call takes `now` ([`Instant`], in
 //! milliseconds), so every behaviour is deterministic to test. Adapters (`headroom-ureq`,
-//! `headroom-embassy`) bring the clock and the transport.
+//! `headroom-embassy`) bring the clock and the transport, and run the [`Driver`]: they only
+//! send and sleep.
 //!
 //! ## A request's life
 //!
 //! ```
-//! use headroom_core::backoff::{Attempt, Decision, Method, RetryPolicy};
-//! use headroom_core::limiter::{Config, Limiter};
-//! use headroom_core::observation::Observation;
-//! use headroom_core::time::{Duration, Instant};
-//! use headroom_core::window::{Buckets, Log, Window};
-//! # struct Rng; impl rand_core::TryRng for Rng { type Error = core::convert::Infallible;
-//! #   fn try_next_u32(&mut self) -> Result<u32, Self::Error> { Ok(7) }
-//! #   fn try_next_u64(&mut self) -> Result<u64, Self::Error> { Ok(7) }
-//! #   fn try_fill_bytes(&mut self, d: &mut [u8]) -> Result<(), Self::Error> { d.fill(7); Ok(()) } }
+//! use headroom_core::{Buckets, Config, Duration, Instant, Limiter, Log, Observation, Response, Window};
 //!
 //! // One limiter per identity; `const`, so it may be a `static` behind a mutex.
 //! let mut limiter: Limiter<(Window<Log<60>>, Window<Buckets<56>>)> = Limiter::new(
@@ -44,23 +47,20 @@
 //! let grant = limiter.try_acquire(now).expect("a fresh limiter has room");
 //! // ... send the request; the server answers 429 with Retry-After: 12 ...
 //! let headers = [("Retry-After", &b"12"[..]), ("RateLimit", br#""minute";r=0;t=12"#)];
-//! let response: Observation = Observation::parse(Some(429), headers, None, None, &mut [0; 256]);
+//! let response: Observation = Observation::of(&Response::new(429, headers), &mut [0; 256]);
 //! limiter.observe(now, grant, &response);
-//! let mut attempt = Attempt::new(Method::Get);
-//! assert_eq!(
-//!     attempt.next(&RetryPolicy::DEFAULT, &response, &mut Rng),
-//!     Decision::Retry { after: Duration::from_secs(12), from_server: true },
-//! );
 //! // Every caller of this limiter now waits at least 12 s.
 //! assert!(limiter.try_acquire(now).unwrap_err().until >= now + Duration::from_secs(12));
 //! ```
 //!
+//! The [`driver`] module runs the whole loop, retries included.
+//!
 //! ## Memory
 //!
 //! The state for the SynthLink policy (60/min exact + 1,000/day in 56 buckets + 2 server budgets)
-//! is 536 bytes on x86_64 (`size_of`, printed by `cargo test -p headroom-core --test limiter --
-//! --nocapture`), 512 with its tuning fixed at compile time ([`limiter::Defaults`]; see
-//! [`limiter::Tuning`]). The day window releases quota up to one bucket (26 min) late, never early.
+//! is 560 bytes on x86_64 (`size_of`, printed by `cargo test -p headroom-core --test limiter --
+//! --nocapture`), 512 with its tuning fixed at compile time ([`Defaults`]; see
+//! [`Tuning`]). The day window releases quota up to one bucket (26 min) late, never early.
 //!
 //! ## Features
 //!
@@ -72,12 +72,22 @@
 //! - `defmt`: derive `defmt::Format` on public types.
 
 pub mod backoff;
+pub mod driver;
 pub mod header;
 pub mod limiter;
 pub mod observation;
+pub mod response;
 pub mod sf;
 pub mod time;
 pub mod window;
+
+pub use backoff::{Backoff, Jitter, Method, RetryPolicy};
+pub use driver::{Decision, Driver, GiveUp, Step};
+pub use limiter::{Cause, Config, Defaults, Denied, Grant, Limiter, Tuning};
+pub use observation::Observation;
+pub use response::Response;
+pub use time::{Duration, Instant, UnixTime};
+pub use window::{Buckets, Log, Window, Windows};
 
 /// `v` as `u32`, saturating: counts, seconds and milliseconds past `u32::MAX` all mean "more
 /// than a device will ever spend or wait", and 32-bit values keep its arithmetic in registers.

@@ -1,10 +1,7 @@
 //! The limiter: one per identity, fed by every request it grants and every response it sees.
 //!
 //! ```
-//! use headroom_core::limiter::{Config, Limiter};
-//! use headroom_core::observation::Observation;
-//! use headroom_core::time::{Duration, Instant};
-//! use headroom_core::window::{Buckets, Log, Window};
+//! use headroom_core::{Buckets, Config, Duration, Instant, Limiter, Log, Observation, Response, Window};
 //!
 //! // The SynthLink policy: 60/min exactly, 1,000/day in 56 buckets.
 //! let mut limiter: Limiter<(Window<Log<60>>, Window<Buckets<56>>)> = Limiter::new(
@@ -16,7 +13,7 @@
 //!
 //! // The server says the minute window is spent for 12 s: every caller waits.
 //! let headers = [("RateLimit", &br#""minute";r=0;t=12"#[..])];
-//! let obs: Observation = Observation::parse(Some(200), headers, None, None, &mut [0; 64]);
+//! let obs: Observation = Observation::of(&Response::new(200, headers), &mut [0; 64]);
 //! limiter.observe(now, grant, &obs);
 //! let denied = limiter.try_acquire(now).unwrap_err();
 //! assert!(denied.until >= now + Duration::from_secs(12));
@@ -91,7 +88,7 @@ pub use persist::StateError;
 use crate::observation::Observation;
 use crate::sat_u32;
 use crate::time::{Duration, Instant};
-use crate::window::{MaybeQuota, Rule, Track, Windows};
+use crate::window::{Crate, MaybeQuota, Rule, Track, Windows};
 
 /// Tuning. [`Config::DEFAULT`] is what the docs call "the defaults".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,31 +97,32 @@ pub struct Config {
     /// Fraction of each quota used, in thousandths (1000 = all; the seeds' advice is 800).
     /// Default 1000: the windows are exact and server sync corrects drift, so no quota is wasted.
     pub quota_permille: u16,
-    /// Added to every window's length, in ms, so that send-time jitter cannot put one grant too
-    /// many into the server's window. Default 250 ms, at most 1/64 of the window.
-    pub guard_ms: u32,
-    /// Added to every server-announced reset, in ms, because `t` is rounded to whole seconds.
-    /// Default 1000 ms.
-    pub reset_guard_ms: u32,
-    /// Longest wait [`Limiter::try_acquire`] reports as worth waiting for; longer waits are
-    /// reported as [`Denied::within_max_wait`] = false. Default 300 s.
-    pub max_wait_ms: u32,
+    /// Added to every window's length, so that send-time jitter cannot put one grant too many
+    /// into the server's window. Default 250 ms, at most 1/64 of the window.
+    pub guard: Duration,
+    /// Added to every server-announced reset, because `t` is rounded to whole seconds.
+    /// Default 1 s, at most 1/64 of the window.
+    pub reset_guard: Duration,
+    /// The longest any caller waits, whether this limiter or the server asks: a longer wait
+    /// is reported as [`Denied::within_max_wait`] = false, and the retry driver gives up
+    /// rather than sleep it. Default 300 s.
+    pub max_wait: Duration,
     /// Cap on any server-requested pause or reset the limiter records, so a hostile or broken
     /// server cannot silence a device for longer. Default 24 h.
-    pub max_pause_ms: u32,
+    pub max_pause: Duration,
     /// Pause for every caller after a 429 that says nothing about when to retry. Default 1 s.
-    pub bare_429_pause_ms: u32,
+    pub bare_429_pause: Duration,
 }
 
 impl Config {
     /// The defaults (see each field).
     pub const DEFAULT: Config = Config {
         quota_permille: 1000,
-        guard_ms: 250,
-        reset_guard_ms: 1000,
-        max_wait_ms: 300_000,
-        max_pause_ms: 86_400_000,
-        bare_429_pause_ms: 1000,
+        guard: Duration::from_millis(250),
+        reset_guard: Duration::from_secs(1),
+        max_wait: Duration::from_secs(300),
+        max_pause: Duration::from_secs(86_400),
+        bare_429_pause: Duration::from_secs(1),
     };
 }
 
@@ -142,8 +140,7 @@ impl Default for Config {
 /// starts as all zero bits, so it sits in `.bss` rather than having an initial image in flash.
 ///
 /// ```
-/// use headroom_core::limiter::{Config, Limiter, Tuning};
-/// use headroom_core::window::{Log, Window};
+/// use headroom_core::{Config, Duration, Limiter, Log, Tuning, Window};
 ///
 /// /// This device's tuning: it would rather give up than wait over a minute.
 /// #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,13 +148,13 @@ impl Default for Config {
 ///
 /// impl Tuning for Impatient {
 ///     fn config(&self) -> Config {
-///         Config { max_wait_ms: 60_000, ..Config::DEFAULT }
+///         Config { max_wait: Duration::from_secs(60), ..Config::DEFAULT }
 ///     }
 /// }
 ///
 /// static LIMITER: Limiter<Window<Log<60>>, 2, Impatient> =
 ///     Limiter::new(Window::learned_exact(), Impatient);
-/// assert_eq!(LIMITER.config().max_wait_ms, 60_000);
+/// assert_eq!(LIMITER.config().max_wait, Duration::from_secs(60));
 /// ```
 pub trait Tuning {
     /// The configuration.
@@ -215,9 +212,39 @@ pub struct Denied {
     pub until: Instant,
     /// What is holding it back (the constraint that lasts longest).
     pub cause: Cause,
-    /// False when waiting would exceed [`Config::max_wait_ms`]: give up rather than sleep.
+    /// False when waiting would exceed [`Config::max_wait`]: give up rather than sleep.
     pub within_max_wait: bool,
 }
+
+impl core::fmt::Display for Cause {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match *self {
+            Cause::Window(i) => write!(f, "window {i} is full"),
+            Cause::ServerBudget => f.write_str("the server's quota is spent until its reset"),
+            Cause::Paused => f.write_str("the server asked every caller to wait"),
+            Cause::Discovering => f.write_str("the first response is awaited"),
+        }
+    }
+}
+
+impl core::fmt::Display for Denied {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.until == Instant::MAX {
+            write!(f, "no request may go: {}", self.cause)
+        } else if self.within_max_wait {
+            write!(
+                f,
+                "{}; a request may go at {} ms",
+                self.cause,
+                self.until.as_millis()
+            )
+        } else {
+            write!(f, "{}; the wait is longer than max_wait", self.cause)
+        }
+    }
+}
+
+impl core::error::Error for Denied {}
 
 /// The server's count of one policy's window, as this limiter knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -405,7 +432,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         Err(Denied {
             until,
             cause,
-            within_max_wait: wait <= u64::from(self.config().max_wait_ms),
+            within_max_wait: wait <= self.config().max_wait.as_millis(),
         })
     }
 
@@ -420,12 +447,12 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         let now = now.max(self.last_now);
         self.peek(now)?;
         self.last_now = now;
-        let guard_ms = self.config().guard_ms;
-        self.windows.each_mut(|_, rule, track| {
+        let guard = self.config().guard;
+        self.windows.each_mut(Crate(()), |_, rule, track| {
             // Every window with a length counts the grant (peek found room in those with a
             // quota); an unset one is cleared when it is learned.
             if !rule.is_unset() {
-                track.record(now, effective_length(rule, guard_ms));
+                track.record(now, effective_length(rule, guard));
             }
         });
         for b in self.budgets.iter_mut() {
@@ -458,28 +485,28 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         self.last_now = now;
         self.landed(grant);
         self.heard = true;
-        let max_pause = Duration::from_millis(u64::from(self.config().max_pause_ms));
+        let max_pause = self.config().max_pause;
         for p in obs
-            .policies
+            .policies()
             .iter()
-            .filter(|p| p.unit == crate::header::QuotaUnit::Requests)
+            .filter(|p| p.unit() == crate::header::QuotaUnit::Requests)
         {
             let hash = p.key();
-            if let (Some(q), Some(w)) = (p.quota, p.window_s) {
-                self.learn(now, hash, q, Duration::from_secs(w.into()));
+            if let (Some(q), Some(w)) = (p.quota(), p.window()) {
+                self.learn(now, hash, q, w);
             }
-            let reset = p.reset_s.or(p.window_s);
-            if let (Some(r), Some(t)) = (p.remaining, reset) {
+            let reset = p.reset_s().or(p.window_s());
+            if let (Some(r), Some(t)) = (p.remaining(), reset) {
                 let hold = Duration::from_secs(t.into()).min(max_pause);
-                let until = now + hold + self.reset_guard(hash, p.window_s);
+                let until = now + hold + self.reset_guard(hash, p.window_s());
                 self.set_budget(hash, r, until);
             }
         }
-        let pause = match (obs.status, obs.retry_after_s) {
-            (Some(413 | 429 | 503), Some(s)) => Some(Duration::from_secs(s)),
-            (Some(429), None) if obs.policies.iter().all(|p| p.remaining != Some(0)) => Some(
-                Duration::from_millis(u64::from(self.config().bare_429_pause_ms)),
-            ),
+        let pause = match (obs.status(), obs.retry_after()) {
+            (Some(413 | 429 | 503), Some(wait)) => Some(wait),
+            (Some(429), None) if obs.policies().iter().all(|p| p.remaining() != Some(0)) => {
+                Some(self.config().bare_429_pause)
+            }
             _ => None,
         };
         if let Some(p) = pause {
@@ -504,7 +531,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // Waits that end with a response, not at a known instant: re-check shortly (adapters
         // also wake waiters on every response).
         if !self.heard && self.in_flight > 0 {
-            let recheck = now + Duration::from_millis(u64::from(self.config().guard_ms).max(1));
+            let recheck = now + self.config().guard.max(Duration::from_millis(1));
             consider(recheck, Cause::Discovering);
         }
         for b in self.budgets.iter().filter(|b| b.until > now) {
@@ -525,7 +552,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             if track.holds_fewer_than(q) {
                 return; // room whatever the time: no need to compute when
             }
-            let t = track.free_at(now, effective_length(rule, self.config().guard_ms), q);
+            let t = track.free_at(now, effective_length(rule, self.config().guard), q);
             consider(t, Cause::Window(i as u8));
         });
         worst
@@ -594,21 +621,21 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             .find(|r| f(r))
     }
 
-    /// The slack added to a server reset, which is rounded to whole seconds: `reset_guard_ms`,
-    /// at most 1/64 of the policy's window when that is known (as for `guard_ms`).
+    /// The slack added to a server reset, which is rounded to whole seconds: `reset_guard`,
+    /// at most 1/64 of the policy's window when that is known (as for `guard`).
     fn reset_guard(&self, hash: u32, window_s: Option<u32>) -> Duration {
         match window_s
             .map(|w| Duration::from_secs(w.into()))
             .or(self.length_of(hash))
         {
             Some(w) => self.guard_for(w),
-            None => Duration::from_millis(u64::from(self.config().reset_guard_ms)),
+            None => self.config().reset_guard,
         }
     }
 
     /// The reset guard of a window of `length`.
     fn guard_for(&self, length: Duration) -> Duration {
-        let guard = Duration::from_millis(u64::from(self.config().reset_guard_ms));
+        let guard = self.config().reset_guard;
         guard.min(Duration::from_millis(length.as_millis() / 64))
     }
 
@@ -617,7 +644,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
     fn learn(&mut self, now: Instant, hash: u32, quota: u32, length: Duration) {
         // A quota of 0 or a window longer than max_pause would let a server silence the device
         // indefinitely; the r/t budget (itself capped) still tells when quota returns.
-        let len_ms = sat_u32(length.as_millis()).min(self.config().max_pause_ms);
+        let len_ms = sat_u32(length.min(self.config().max_pause).as_millis());
         if len_ms == 0 || quota == 0 {
             return;
         }
@@ -635,13 +662,13 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // A free ring that can count the whole quota, else any free ring.
         .or_else(|| by(self, &|r, t| r.is_unset() && t.max_quota() >= quota))
         .or_else(|| by(self, &|r, _| r.is_unset()));
-        if let Some((rule, track)) = target.and_then(|i| self.windows.get_mut(i)) {
+        if let Some((rule, track)) = target.and_then(|i| self.windows.get_mut(i, Crate(()))) {
             if !rule.is_local() && rule.length_ms != len_ms {
                 rule.length_ms = len_ms;
                 track.clear();
                 // The grant just answered, and any still in flight, went out before this
                 // window existed: count them now (later than sent, so conservatively).
-                let length = effective_length(rule, self.tuning.config().guard_ms);
+                let length = effective_length(rule, self.tuning.config().guard);
                 for _ in 0..=self.in_flight {
                     track.record(now, length);
                 }
@@ -655,7 +682,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         let longer = by(self, &|r, _| {
             r.length_ms >= len_ms && r.quota().is_some_and(|q| q > quota)
         });
-        if let Some((rule, _)) = longer.and_then(|i| self.windows.get_mut(i)) {
+        if let Some((rule, _)) = longer.and_then(|i| self.windows.get_mut(i, Crate(()))) {
             rule.server_quota = MaybeQuota::of(rule.server_quota.or_max().min(quota));
         }
     }
@@ -780,10 +807,9 @@ impl Relation {
 }
 
 #[inline]
-fn effective_length(rule: &Rule, guard_ms: u32) -> Duration {
+fn effective_length(rule: &Rule, guard: Duration) -> Duration {
     let len = rule.length();
-    len + Duration::from_millis(u64::from(guard_ms))
-        .min(Duration::from_millis(len.as_millis() / 64))
+    len + guard.min(Duration::from_millis(len.as_millis() / 64))
 }
 
 /// `quota × permille / 1000`, rounded down but never below 1 for a non-zero quota.

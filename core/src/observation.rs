@@ -1,29 +1,31 @@
 //! One response reduced to facts: its policies, its `Retry-After`, the fields it ignored.
 //!
 //! ```
-//! use headroom_core::observation::Observation;
+//! use headroom_core::{Duration, Observation, Response};
 //! let headers = [
 //!     ("RateLimit-Policy", &br#""minute";q=60;w=60, "day";q=1000;w=86400"#[..]),
 //!     ("RateLimit", br#""minute";r=0;t=12, "day";r=913;t=43120"#),
 //!     ("Retry-After", b"12"),
 //! ];
 //! let mut scratch = [0u8; 256];
-//! let obs: Observation = Observation::parse(Some(429), headers, None, None, &mut scratch);
-//! assert_eq!(obs.policies.len(), 2);
-//! assert_eq!(obs.policies[0].name.as_deref(), Some("minute"));
-//! assert_eq!((obs.policies[0].quota, obs.policies[0].remaining), (Some(60), Some(0)));
-//! assert_eq!(obs.retry_after_s, Some(12));
-//! assert_eq!(obs.wait_s(1), 12);
+//! let obs: Observation = Observation::of(&Response::new(429, headers), &mut scratch);
+//! let minute = &obs.policies()[0];
+//! assert_eq!(minute.name(), Some("minute"));
+//! assert_eq!((minute.quota(), minute.remaining()), (Some(60), Some(0)));
+//! assert_eq!(obs.retry_after(), Some(Duration::from_secs(12)));
 //! ```
 //!
-//! Names are copied (at most [`NAME_CAP`] bytes; a longer one drops its policy and sets
-//! [`Observation::dropped`]) because a multi-line field is joined into the caller's scratch
-//! buffer, which the next field reuses.
+//! On a device, one `Observation` can be reused in place ([`Observation::parse`]), so the
+//! result is never copied. Names are copied (at most [`NAME_CAP`] bytes; a longer one drops
+//! its policy and counts in [`Observation::dropped`]) because a multi-line field is joined
+//! into the caller's scratch buffer, which the next field reuses.
 
 use crate::header::{
     self, Fact, Field, Name, QuotaUnit, Reason, Reset, parse_http_date, parse_retry_after, trim_ows,
 };
+use crate::response::Response;
 use crate::sf;
+use crate::time::{Duration, UnixTime};
 use heapless::{String, Vec};
 
 /// The longest policy name kept, in bytes.
@@ -33,34 +35,60 @@ pub const NAME_CAP: usize = 32;
 /// years in seconds), which keeps a device's arithmetic in 32-bit registers.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Policy {
-    /// The policy's name; `None` for the unnamed policy of older drafts and legacy headers.
-    pub name: Option<String<NAME_CAP>>,
-    /// Quota units per window.
-    pub quota: Option<u32>,
-    /// Window length in seconds.
-    pub window_s: Option<u32>,
-    /// Quota units left.
-    pub remaining: Option<u32>,
-    /// Seconds from the response's time until more quota is available.
-    pub reset_s: Option<u32>,
-    /// What the quota counts.
-    pub unit: QuotaUnit,
+    name: Option<String<NAME_CAP>>,
+    quota: Option<u32>,
+    window_s: Option<u32>,
+    remaining: Option<u32>,
+    reset_s: Option<u32>,
+    unit: QuotaUnit,
     used: Option<u32>,
     extra: bool,
 }
 
 impl Policy {
-    /// A stable 32-bit hash of the name (FNV-1a; the unnamed policy hashes to 0), used to match
-    /// the same policy across responses without storing its name.
-    pub fn name_hash(&self) -> u32 {
-        self.name.as_deref().map_or(0, |n| name_hash(n.bytes()))
+    /// The policy's name; `None` for the unnamed policy of older drafts and legacy headers.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Quota units per window.
+    pub const fn quota(&self) -> Option<u32> {
+        self.quota
+    }
+
+    /// The window's length.
+    pub fn window(&self) -> Option<Duration> {
+        self.window_s.map(|s| Duration::from_secs(s.into()))
+    }
+
+    /// Quota units left.
+    pub const fn remaining(&self) -> Option<u32> {
+        self.remaining
+    }
+
+    /// Time from the response until more quota is available.
+    pub fn reset(&self) -> Option<Duration> {
+        self.reset_s.map(|s| Duration::from_secs(s.into()))
+    }
+
+    /// What the quota counts.
+    pub const fn unit(&self) -> QuotaUnit {
+        self.unit
+    }
+
+    pub(crate) const fn window_s(&self) -> Option<u32> {
+        self.window_s
+    }
+
+    pub(crate) const fn reset_s(&self) -> Option<u32> {
+        self.reset_s
     }
 
     /// What the limiter matches this policy by across responses: its name's hash; for an
     /// unnamed policy whose window is known, the window's length (servers with stacked unnamed
     /// limiters, such as express-rate-limit before draft-8, describe a different one on
     /// different responses); else 0.
-    pub fn key(&self) -> u32 {
+    pub(crate) fn key(&self) -> u32 {
         match (self.name.as_deref(), self.window_s) {
             (Some(n), _) => name_hash(n.bytes()),
             // A NUL prefix keeps these apart from any real name.
@@ -71,7 +99,7 @@ impl Policy {
 }
 
 /// FNV-1a over the bytes of a name; never 0, which is reserved for "unnamed".
-pub fn name_hash(bytes: impl Iterator<Item = u8>) -> u32 {
+pub(crate) fn name_hash(bytes: impl Iterator<Item = u8>) -> u32 {
     let h = bytes.fold(0x811c_9dc5u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
@@ -101,53 +129,56 @@ pub enum RetrySource {
 /// A response reduced to facts. `P` bounds how many policies are kept.
 #[derive(Clone, Debug, Default)]
 pub struct Observation<const P: usize = 4> {
-    /// The status code, if known.
-    pub status: Option<u16>,
-    /// Policies in order of first appearance; one entry per name, one for the unnamed policy.
-    pub policies: Vec<Policy, P>,
-    /// Seconds to wait from `Retry-After` (seconds or HTTP-date), else from the body.
-    pub retry_after_s: Option<u64>,
-    /// Which of the two gave `retry_after_s`.
-    pub retry_source: Option<RetrySource>,
-    /// Fields present but malformed, in order of appearance.
-    pub ignored: Vec<Ignored, 16>,
-    /// `Age` > 0: served from a cache, so its RateLimit fields were ignored (as the draft says).
-    pub from_cache: bool,
-    /// Policies that did not fit in `P` or had names longer than [`NAME_CAP`].
-    pub dropped: u8,
-    /// The response's time in Unix seconds: its `Date` header, else the caller's clock.
-    pub reference_unix: Option<i64>,
+    status: Option<u16>,
+    policies: Vec<Policy, P>,
+    retry_after_s: Option<u64>,
+    retry_source: Option<RetrySource>,
+    ignored: Vec<Ignored, 16>,
+    from_cache: bool,
+    dropped: u8,
+    reference: Option<UnixTime>,
 }
 
 impl<const P: usize> Observation<P> {
-    /// Reduces a response to facts.
-    ///
-    /// `headers` yields `(name, value)` pairs in order and is iterated more than once (a slice
-    /// iterator, or a `map` over one, is `Clone`). `now_unix` is the caller's wall clock, if it
-    /// has one: it is used only when the response has no valid `Date`. A field sent on several
-    /// lines is joined in `scratch` (a field whose lines do not fit is ignored as `TooLong`;
-    /// 512 bytes is ample for real servers).
-    pub fn parse<'h, I>(
-        status: Option<u16>,
-        headers: I,
-        body: Option<&[u8]>,
-        now_unix: Option<u64>,
-        scratch: &mut [u8],
-    ) -> Self
+    /// No response yet: no status, no policies, nothing to wait for.
+    pub const fn new() -> Self {
+        Observation {
+            status: None,
+            policies: Vec::new(),
+            retry_after_s: None,
+            retry_source: None,
+            ignored: Vec::new(),
+            from_cache: false,
+            dropped: 0,
+            reference: None,
+        }
+    }
+
+    /// Reduces `response` to facts (see [`Observation::parse`]).
+    pub fn of<'h, H>(response: &Response<'_, H>, scratch: &mut [u8]) -> Self
     where
-        I: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+        H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
     {
-        let mut obs = Observation {
-            status,
-            ..Observation::default()
-        };
+        let mut obs = Self::new();
+        obs.parse(response, scratch);
+        obs
+    }
+
+    /// Reduces `response` to facts, in place: what `self` held before is replaced. A field
+    /// sent on several lines is joined in `scratch` (a field whose lines do not fit is ignored
+    /// as `TooLong`; 512 bytes is ample for real servers).
+    pub fn parse<'h, H>(&mut self, response: &Response<'_, H>, scratch: &mut [u8])
+    where
+        H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+    {
+        self.clear(response.status);
+        let headers = &response.headers;
+        let now = response.received_at;
         let date = field_value(headers.clone(), Field::Date, scratch)
-            .map(|v| parse_http_date(v?, now_unix).ok_or(Reason::NotADate));
-        obs.note(Field::Date, date.unwrap_or(Ok(0)));
-        obs.reference_unix = date
-            .and_then(Result::ok)
-            .or_else(|| now_unix.and_then(|n| i64::try_from(n).ok()));
-        obs.from_cache = field_value(headers.clone(), Field::Age, scratch)
+            .map(|v| parse_http_date(v?, now).ok_or(Reason::NotADate));
+        self.note(Field::Date, date.unwrap_or(Ok(UnixTime::from_secs(0))));
+        self.reference = date.and_then(Result::ok).or(now);
+        self.from_cache = field_value(headers.clone(), Field::Age, scratch)
             .and_then(|v| age(v.ok()?).ok())
             .is_some_and(|a| a > 0);
 
@@ -161,37 +192,91 @@ impl<const P: usize> Observation<P> {
                 continue;
             }
             done |= bit;
-            if obs.from_cache && field.is_rate_limit() {
+            if self.from_cache && field.is_rate_limit() {
                 continue;
             }
-            let result = field_value(headers.clone(), field, scratch).map(|v| obs.read(field, v?));
-            obs.note(field, result.unwrap_or(Ok(())));
+            let result =
+                field_value(headers.clone(), field, scratch).map(|v| self.read_field(field, v?));
+            self.note(field, result.unwrap_or(Ok(())));
         }
-        if obs.retry_after_s.is_none()
-            && let Some(secs) = body.and_then(header::body_retry_after)
+        if self.retry_after_s.is_none()
+            && let Some(secs) = response.body.and_then(header::body_retry_after)
         {
-            obs.retry_after_s = Some(secs);
-            obs.retry_source = Some(RetrySource::Body);
+            self.retry_after_s = Some(secs);
+            self.retry_source = Some(RetrySource::Body);
         }
-        obs.finish_used();
-        obs
+        self.finish_used();
     }
 
-    /// How long to wait before the next request given this response alone, in seconds:
-    /// `Retry-After` when present; else the largest reset among exhausted policies; else, on a
-    /// 429, `first_backoff_s` (the first un-jittered backoff delay); else 0.
-    pub fn wait_s(&self, first_backoff_s: u64) -> u64 {
-        if let Some(s) = self.retry_after_s {
-            return s;
+    /// Forgets every fact, field by field (assigning a fresh value would build it on the
+    /// stack and copy it: a device's flash would hold a block copy for it).
+    fn clear(&mut self, status: Option<u16>) {
+        self.status = status;
+        self.policies.clear();
+        self.retry_after_s = None;
+        self.retry_source = None;
+        self.ignored.clear();
+        self.from_cache = false;
+        self.dropped = 0;
+        self.reference = None;
+    }
+
+    /// The status code, if known.
+    pub const fn status(&self) -> Option<u16> {
+        self.status
+    }
+
+    /// Policies in order of first appearance; one entry per name, one for the unnamed policy.
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
+    /// The wait the server asked for: `Retry-After` (seconds or HTTP-date), else the body's
+    /// `retry_after`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after_s.map(Duration::from_secs)
+    }
+
+    /// Which of the two gave [`Observation::retry_after`].
+    pub const fn retry_source(&self) -> Option<RetrySource> {
+        self.retry_source
+    }
+
+    /// Fields present but malformed, in order of appearance.
+    pub fn ignored(&self) -> &[Ignored] {
+        &self.ignored
+    }
+
+    /// `Age` > 0: served from a cache, so its RateLimit fields were ignored (as the draft says).
+    pub const fn from_cache(&self) -> bool {
+        self.from_cache
+    }
+
+    /// Policies that did not fit in `P` or had names longer than [`NAME_CAP`].
+    pub const fn dropped(&self) -> u8 {
+        self.dropped
+    }
+
+    /// The response's time: its `Date` header, else the caller's clock.
+    pub const fn reference(&self) -> Option<UnixTime> {
+        self.reference
+    }
+
+    /// How long to wait before the next request given this response alone: `Retry-After`
+    /// when present; else the longest reset among exhausted policies; else, on a 429,
+    /// `first_backoff` (the first un-jittered backoff delay); else nothing.
+    pub fn wait(&self, first_backoff: Duration) -> Duration {
+        if let Some(wait) = self.retry_after() {
+            return wait;
         }
         let exhausted = self.policies.iter().filter(|p| p.remaining == Some(0));
-        if let Some(reset) = exhausted.filter_map(|p| p.reset_s).max() {
-            return reset.into();
+        if let Some(reset) = exhausted.filter_map(Policy::reset).max() {
+            return reset;
         }
         if self.status == Some(429) {
-            first_backoff_s
+            first_backoff
         } else {
-            0
+            Duration::ZERO
         }
     }
 
@@ -202,11 +287,11 @@ impl<const P: usize> Observation<P> {
         }
     }
 
-    fn read(&mut self, field: Field, value: &[u8]) -> Result<(), Reason> {
-        let reference = self.reference_unix;
+    fn read_field(&mut self, field: Field, value: &[u8]) -> Result<(), Reason> {
+        let reference = self.reference;
         match field {
             Field::RetryAfter => {
-                let ra = parse_retry_after(value, reference.and_then(|r| u64::try_from(r).ok()))?;
+                let ra = parse_retry_after(value, reference)?;
                 self.retry_after_s = Some(ra.delay_secs(reference).ok_or(Reason::NoReferenceTime)?);
                 self.retry_source = Some(RetrySource::Header);
                 Ok(())
@@ -240,7 +325,7 @@ impl<const P: usize> Observation<P> {
         used: Option<u32>,
         unresolved: &mut Result<(), Reason>,
     ) {
-        match resolve(fact.reset, self.reference_unix) {
+        match resolve(fact.reset, self.reference) {
             Ok(reset_s) => self.merge(fact, used, reset_s),
             Err(e) => *unresolved = Err(e),
         }
@@ -343,7 +428,7 @@ impl<const P: usize> Observation<P> {
     }
 }
 
-fn resolve(reset: Option<Reset>, reference: Option<i64>) -> Result<Option<u32>, Reason> {
+fn resolve(reset: Option<Reset>, reference: Option<UnixTime>) -> Result<Option<u32>, Reason> {
     reset
         .map(|r| r.secs_from(reference).ok_or(Reason::NoReferenceTime))
         .transpose()

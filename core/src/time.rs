@@ -103,6 +103,31 @@ impl Duration {
     }
 }
 
+/// A wall-clock time: whole seconds since 1970-01-01 00:00:00 UTC (negative before), as HTTP
+/// dates and `Date` headers give it. Only a response's own time is compared with it, never the
+/// monotonic [`Instant`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct UnixTime(i64);
+
+impl UnixTime {
+    /// `secs` seconds after the Unix epoch.
+    pub const fn from_secs(secs: i64) -> Self {
+        UnixTime(secs)
+    }
+
+    /// Seconds after the Unix epoch.
+    pub const fn as_secs(self) -> i64 {
+        self.0
+    }
+
+    /// Whole seconds from `earlier` to `self`, or 0 when `earlier` is later.
+    pub const fn secs_since(self, earlier: UnixTime) -> u64 {
+        let d = self.0.saturating_sub(earlier.0);
+        if d > 0 { d as u64 } else { 0 }
+    }
+}
+
 impl Add<Duration> for Instant {
     type Output = Instant;
     fn add(self, d: Duration) -> Instant {

@@ -24,9 +24,10 @@
 
 use crate::time::{Duration, Instant};
 
-/// The mechanics of one sliding window. Implemented by [`Log`] and [`Buckets`]; object safe so a
-/// limiter can hold windows of different types.
-pub trait Track {
+/// The mechanics of one sliding window. Implemented by [`Log`] and [`Buckets`] only (the trait
+/// is sealed: the limiter's exactness rests on them); object safe so a limiter can hold windows
+/// of different types.
+pub trait Track: sealed::Ring {
     /// The largest quota this ring can enforce (a log cannot count past its capacity).
     fn max_quota(&self) -> u32;
     /// The earliest instant ≥ `now` at which fewer than `quota` grants lie in the last `length`.
@@ -42,20 +43,90 @@ pub trait Track {
     fn holds_fewer_than(&self, quota: u32) -> bool;
 }
 
-/// The grants a ring holds, for saving a limiter's state. Apart from [`Track`] so that a
-/// limiter that is never saved links none of it (a `dyn Track`'s table holds every method).
-pub trait LiveGrants {
-    /// Calls `f(at, count)` for the grants still inside the window at `now`, oldest first:
-    /// recording `count` grants at each `at` into an empty ring rebuilds one that frees no
-    /// earlier (how a limiter's saved state is restored).
-    fn live_grants(&self, now: Instant, length: Duration, f: &mut dyn FnMut(Instant, u32));
+/// The traits that keep [`Track`] and [`Windows`] closed: public in a private module, so
+/// nothing outside the crate can implement or call them.
+mod sealed {
+    use super::{Rule, Track};
+    use crate::time::{Duration, Instant};
+
+    /// Implemented by the crate's rings.
+    pub trait Ring {}
+
+    /// Required by the methods that change windows: no code outside the crate can make one,
+    /// so none can reach them even through a `W: Windows` bound.
+    #[derive(Clone, Copy)]
+    pub struct Crate(pub(crate) ());
+
+    /// The grants a ring holds, for saving a limiter's state. Apart from [`Track`] so that a
+    /// limiter that is never saved links none of it (a `dyn Track`'s table holds every method).
+    pub trait LiveGrants {
+        /// Calls `f(at, count)` for the grants still inside the window at `now`, oldest first:
+        /// recording `count` grants at each `at` into an empty ring rebuilds one that frees no
+        /// earlier (how a limiter's saved state is restored).
+        fn live_grants(&self, now: Instant, length: Duration, f: &mut dyn FnMut(Instant, u32));
+    }
+
+    /// What the limiter does with a set of windows.
+    pub trait WindowSet {
+        /// How many windows.
+        fn count(&self) -> usize;
+        /// Window `i`'s rule and ring.
+        fn get(&self, i: usize) -> Option<(&Rule, &dyn Track)>;
+        /// Window `i`'s rule and ring, mutably.
+        fn get_mut(&mut self, i: usize, _: Crate) -> Option<(&mut Rule, &mut dyn Track)>;
+        /// Calls `f(at, count)` for window `i`'s grants still inside it at `now` (see
+        /// [`LiveGrants`]).
+        fn live_grants(
+            &self,
+            i: usize,
+            now: Instant,
+            length: Duration,
+            f: &mut dyn FnMut(Instant, u32),
+        );
+
+        /// Calls `f` with each window's index, rule and ring, in order. Tuples visit their
+        /// windows one by one rather than through [`WindowSet::get`]'s index, so the check a
+        /// request makes compiles to straight-line code.
+        #[inline]
+        fn each(&self, mut f: impl FnMut(usize, &Rule, &dyn Track))
+        where
+            Self: Sized,
+        {
+            for i in 0..self.count() {
+                if let Some((rule, track)) = self.get(i) {
+                    f(i, rule, track);
+                }
+            }
+        }
+
+        /// [`WindowSet::each`], mutably.
+        #[inline]
+        fn each_mut(&mut self, _: Crate, mut f: impl FnMut(usize, &mut Rule, &mut dyn Track))
+        where
+            Self: Sized,
+        {
+            for i in 0..self.count() {
+                if let Some((rule, track)) = self.get_mut(i, Crate(())) {
+                    f(i, rule, track);
+                }
+            }
+        }
+    }
 }
+
+pub(crate) use sealed::{Crate, LiveGrants, WindowSet};
 
 /// Offsets are kept in `u32` milliseconds from `base`; the base moves forward well before they
 /// could overflow (after ~24 days), so a log suits windows shorter than that.
 const REBASE_AFTER_MS: u64 = 1 << 31;
 
 /// An exact sliding log of up to `N` grant times.
+///
+/// `N` is below 65,535, checked at compile time:
+///
+/// ```compile_fail
+/// let log = headroom_core::Log::<70_000>::new();
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Log<const N: usize> {
     base: Instant,
@@ -67,7 +138,9 @@ pub struct Log<const N: usize> {
 impl<const N: usize> Log<N> {
     /// An empty log. `N` must be below 65,536.
     pub const fn new() -> Self {
-        assert!(N < u16::MAX as usize, "Log capacity must be below 65536");
+        // Checked when the type is built, as heapless checks its capacities: a `Log<70000>`
+        // does not compile.
+        const { assert!(N < u16::MAX as usize, "Log capacity must be below 65535") };
         Log {
             base: Instant::ZERO,
             stamps: [0; N],
@@ -123,6 +196,8 @@ impl<const N: usize> Default for Log<N> {
         Self::new()
     }
 }
+
+impl<const N: usize> sealed::Ring for Log<N> {}
 
 impl<const N: usize> Track for Log<N> {
     fn max_quota(&self) -> u32 {
@@ -210,6 +285,12 @@ impl<const N: usize> LiveGrants for Log<N> {
 /// Buckets are laid from the newest one's start, and the ring is walked without dividing: a
 /// device's 32-bit core has no 64-bit divide instruction, and this runs on every request.
 #[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `S` is between 2 and 65,534, checked at compile time:
+///
+/// ```compile_fail
+/// let one = headroom_core::Buckets::<1>::new();
+/// ```
 pub struct Buckets<const S: usize> {
     /// Start of the newest bucket, in ms.
     newest_start: u64,
@@ -223,11 +304,13 @@ pub struct Buckets<const S: usize> {
 impl<const S: usize> Buckets<S> {
     /// Empty buckets.
     pub const fn new() -> Self {
-        assert!(S >= 2, "Buckets needs at least 2 buckets");
-        assert!(
-            S < u16::MAX as usize,
-            "Buckets needs fewer than 65535 buckets"
-        );
+        const {
+            assert!(S >= 2, "Buckets needs at least 2 buckets");
+            assert!(
+                S < u16::MAX as usize,
+                "Buckets needs fewer than 65535 buckets"
+            );
+        };
         Buckets {
             newest_start: 0,
             counts: [0; S],
@@ -273,6 +356,8 @@ impl<const S: usize> Default for Buckets<S> {
         Self::new()
     }
 }
+
+impl<const S: usize> sealed::Ring for Buckets<S> {}
 
 impl<const S: usize> Track for Buckets<S> {
     fn max_quota(&self) -> u32 {
@@ -515,61 +600,35 @@ impl<const S: usize> Window<Buckets<S>> {
 }
 
 /// A fixed set of windows, checked together. Implemented for one [`Window`], for tuples of up to
-/// four windows of any ring types, and for arrays of one type.
-pub trait Windows {
+/// four windows of any ring types, and for arrays of one type; sealed (the limiter reads and
+/// updates the windows through methods of its own).
+pub trait Windows: WindowSet {
     /// How many windows.
-    fn count(&self) -> usize;
-    /// Window `i`'s rule and ring.
-    fn get(&self, i: usize) -> Option<(&Rule, &dyn Track)>;
-    /// Window `i`'s rule and ring, mutably.
-    fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)>;
-    /// Calls `f(at, count)` for window `i`'s grants still inside it at `now` (see
-    /// [`LiveGrants`]).
-    fn live_grants(
-        &self,
-        i: usize,
-        now: Instant,
-        length: Duration,
-        f: &mut dyn FnMut(Instant, u32),
-    );
-
-    /// Calls `f` with each window's index, rule and ring, in order. Tuples visit their windows
-    /// one by one rather than through [`Windows::get`]'s index, so the check a request makes
-    /// compiles to straight-line code.
-    #[inline]
-    fn each(&self, mut f: impl FnMut(usize, &Rule, &dyn Track))
-    where
-        Self: Sized,
-    {
-        for i in 0..self.count() {
-            if let Some((rule, track)) = self.get(i) {
-                f(i, rule, track);
-            }
-        }
+    fn len(&self) -> usize {
+        self.count()
     }
 
-    /// [`Windows::each`], mutably.
-    #[inline]
-    fn each_mut(&mut self, mut f: impl FnMut(usize, &mut Rule, &mut dyn Track))
-    where
-        Self: Sized,
-    {
-        for i in 0..self.count() {
-            if let Some((rule, track)) = self.get_mut(i) {
-                f(i, rule, track);
-            }
-        }
+    /// True for a set of no windows (an empty array).
+    fn is_empty(&self) -> bool {
+        self.count() == 0
+    }
+
+    /// Window `i`'s rule: its quota and length, configured or learned.
+    fn rule(&self, i: usize) -> Option<&Rule> {
+        self.get(i).map(|(rule, _)| rule)
     }
 }
 
-impl<T: Track + LiveGrants> Windows for Window<T> {
+impl<W: WindowSet> Windows for W {}
+
+impl<T: Track + LiveGrants> WindowSet for Window<T> {
     fn count(&self) -> usize {
         1
     }
     fn get(&self, i: usize) -> Option<(&Rule, &dyn Track)> {
         (i == 0).then_some((&self.rule, &self.track as &dyn Track))
     }
-    fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)> {
+    fn get_mut(&mut self, i: usize, _: Crate) -> Option<(&mut Rule, &mut dyn Track)> {
         (i == 0).then_some((&mut self.rule, &mut self.track as &mut dyn Track))
     }
     fn live_grants(
@@ -585,7 +644,7 @@ impl<T: Track + LiveGrants> Windows for Window<T> {
     }
 }
 
-impl<T: Track + LiveGrants, const K: usize> Windows for [Window<T>; K] {
+impl<T: Track + LiveGrants, const K: usize> WindowSet for [Window<T>; K] {
     fn count(&self) -> usize {
         K
     }
@@ -594,7 +653,7 @@ impl<T: Track + LiveGrants, const K: usize> Windows for [Window<T>; K] {
             .get(i)
             .map(|w| (&w.rule, &w.track as &dyn Track))
     }
-    fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)> {
+    fn get_mut(&mut self, i: usize, _: Crate) -> Option<(&mut Rule, &mut dyn Track)> {
         self.as_mut_slice()
             .get_mut(i)
             .map(|w| (&mut w.rule, &mut w.track as &mut dyn Track))
@@ -614,7 +673,7 @@ impl<T: Track + LiveGrants, const K: usize> Windows for [Window<T>; K] {
 
 macro_rules! tuple_windows {
     ($k:expr; $($t:ident $i:tt),+) => {
-        impl<$($t: Track + LiveGrants),+> Windows for ($(Window<$t>,)+) {
+        impl<$($t: Track + LiveGrants),+> WindowSet for ($(Window<$t>,)+) {
             fn count(&self) -> usize {
                 $k
             }
@@ -624,7 +683,7 @@ macro_rules! tuple_windows {
                     _ => None,
                 }
             }
-            fn get_mut(&mut self, i: usize) -> Option<(&mut Rule, &mut dyn Track)> {
+            fn get_mut(&mut self, i: usize, _: Crate) -> Option<(&mut Rule, &mut dyn Track)> {
                 match i {
                     $($i => Some((&mut self.$i.rule, &mut self.$i.track as &mut dyn Track)),)+
                     _ => None,
@@ -641,7 +700,7 @@ macro_rules! tuple_windows {
                 $(f($i, &self.$i.rule, &self.$i.track);)+
             }
             #[inline]
-            fn each_mut(&mut self, mut f: impl FnMut(usize, &mut Rule, &mut dyn Track)) {
+            fn each_mut(&mut self, _: Crate, mut f: impl FnMut(usize, &mut Rule, &mut dyn Track)) {
                 $(f($i, &mut self.$i.rule, &mut self.$i.track);)+
             }
         }

@@ -2,7 +2,43 @@
 //! reduced through `Observation::parse`.
 
 use headroom_core::header::{Field, QuotaUnit, Reason, body_retry_after};
-use headroom_core::observation::{Observation, Policy, RetrySource};
+use headroom_core::observation::{Policy, RetrySource};
+use headroom_core::{Duration, Observation, Response, UnixTime};
+
+/// The policy's times in whole seconds, as the headers give them.
+trait Seconds {
+    fn window_s(&self) -> Option<u32>;
+    fn reset_s(&self) -> Option<u32>;
+}
+
+impl Seconds for Policy {
+    fn window_s(&self) -> Option<u32> {
+        self.window().map(secs)
+    }
+    fn reset_s(&self) -> Option<u32> {
+        self.reset().map(secs)
+    }
+}
+
+fn secs(d: Duration) -> u32 {
+    u32::try_from(d.as_secs_ceil()).unwrap()
+}
+
+/// The observation's waits in whole seconds.
+trait Waits {
+    fn retry_after_s(&self) -> Option<u64>;
+    fn wait_s(&self, first_backoff_s: u64) -> u64;
+}
+
+impl<const P: usize> Waits for Observation<P> {
+    fn retry_after_s(&self) -> Option<u64> {
+        self.retry_after().map(Duration::as_secs_ceil)
+    }
+    fn wait_s(&self, first_backoff_s: u64) -> u64 {
+        self.wait(Duration::from_secs(first_backoff_s))
+            .as_secs_ceil()
+    }
+}
 
 /// Date used by the tests: Sat, 21 Nov 2026 12:00:00 GMT.
 const DATE: &str = "Sat, 21 Nov 2026 12:00:00 GMT";
@@ -21,24 +57,24 @@ fn observe_at(
 ) -> Observation<8> {
     let mut scratch = [0u8; 512];
     let pairs = headers.iter().map(|(n, v)| (*n, v.as_bytes()));
-    Observation::parse(
+    let response = Response {
         status,
-        pairs,
-        body.map(str::as_bytes),
-        now_unix,
-        &mut scratch,
-    )
+        headers: pairs,
+        body: body.map(str::as_bytes),
+        received_at: now_unix.map(|s| UnixTime::from_secs(s as i64)),
+    };
+    Observation::of(&response, &mut scratch)
 }
 
 fn named<'o>(obs: &'o Observation<8>, name: &str) -> &'o Policy {
-    obs.policies
+    obs.policies()
         .iter()
-        .find(|p| p.name.as_deref() == Some(name))
+        .find(|p| p.name() == Some(name))
         .expect(name)
 }
 
 fn ignored(obs: &Observation<8>) -> Vec<&'static str> {
-    obs.ignored.iter().map(|i| i.field.name()).collect()
+    obs.ignored().iter().map(|i| i.field.name()).collect()
 }
 
 #[test]
@@ -55,24 +91,24 @@ fn synthlink_seed_headers() {
         ],
         Some(r#"{"error": "Too Many Requests", "retry_after": 30}"#),
     );
-    assert_eq!(obs.policies.len(), 2);
+    assert_eq!(obs.policies().len(), 2);
     let m = named(&obs, "minute");
     assert_eq!(
-        (m.quota, m.window_s, m.remaining, m.reset_s),
+        (m.quota(), m.window_s(), m.remaining(), m.reset_s()),
         (Some(60), Some(60), Some(42), Some(12))
     );
     let d = named(&obs, "day");
     assert_eq!(
-        (d.quota, d.window_s, d.remaining, d.reset_s),
+        (d.quota(), d.window_s(), d.remaining(), d.reset_s()),
         (Some(1000), Some(86400), Some(913), Some(43120))
     );
     assert_eq!(
-        obs.retry_after_s,
+        obs.retry_after_s(),
         Some(12),
         "the header takes precedence over the body"
     );
-    assert_eq!(obs.retry_source, Some(RetrySource::Header));
-    assert!(obs.ignored.is_empty());
+    assert_eq!(obs.retry_source(), Some(RetrySource::Header));
+    assert!(obs.ignored().is_empty());
 }
 
 #[test]
@@ -85,15 +121,11 @@ fn order_of_first_appearance_and_token_names() {
         ],
         None,
     );
-    let names: Vec<_> = obs
-        .policies
-        .iter()
-        .map(|p| p.name.as_deref().unwrap())
-        .collect();
+    let names: Vec<_> = obs.policies().iter().map(|p| p.name().unwrap()).collect();
     assert_eq!(names, ["day", "minute"]);
     let d = named(&obs, "day");
     assert_eq!(
-        (d.quota, d.remaining),
+        (d.quota(), d.remaining()),
         (Some(50), Some(5)),
         "String and Token names are one policy"
     );
@@ -117,13 +149,13 @@ fn express_draft8_several_field_lines() {
         ],
         None,
     );
-    assert_eq!(obs.policies.len(), 2);
+    assert_eq!(obs.policies().len(), 2);
     let m = named(&obs, "minute");
     assert_eq!(
-        (m.quota, m.window_s, m.remaining, m.reset_s),
+        (m.quota(), m.window_s(), m.remaining(), m.reset_s()),
         (Some(10), Some(2), Some(9), Some(2))
     );
-    assert_eq!(named(&obs, "day").quota, Some(40));
+    assert_eq!(named(&obs, "day").quota(), Some(40));
 }
 
 #[test]
@@ -136,10 +168,10 @@ fn unknown_parameters_of_every_type_and_quota_units() {
         )],
         None,
     );
-    assert!(obs.ignored.is_empty(), "{:?}", obs.ignored);
+    assert!(obs.ignored().is_empty(), "{:?}", obs.ignored());
     let a = named(&obs, "a");
     assert_eq!(
-        (a.quota, a.window_s, a.unit),
+        (a.quota(), a.window_s(), a.unit()),
         (Some(5), Some(1), QuotaUnit::ContentBytes)
     );
 }
@@ -155,11 +187,11 @@ fn draft7_dictionary_and_policy() {
         ],
         None,
     );
-    assert_eq!(obs.policies.len(), 1, "{:?}", obs.policies);
-    let p = &obs.policies[0];
-    assert_eq!(p.name, None);
+    assert_eq!(obs.policies().len(), 1, "{:?}", obs.policies());
+    let p = &obs.policies()[0];
+    assert_eq!(p.name(), None);
     assert_eq!(
-        (p.quota, p.window_s, p.remaining, p.reset_s),
+        (p.quota(), p.window_s(), p.remaining(), p.reset_s()),
         (Some(100), Some(10), Some(50), Some(5))
     );
 }
@@ -177,10 +209,10 @@ fn express_draft6_merges_into_one_unnamed_policy() {
         ],
         None,
     );
-    assert_eq!(obs.policies.len(), 1);
-    let p = &obs.policies[0];
+    assert_eq!(obs.policies().len(), 1);
+    let p = &obs.policies()[0];
     assert_eq!(
-        (p.quota, p.window_s, p.remaining, p.reset_s),
+        (p.quota(), p.window_s(), p.remaining(), p.reset_s()),
         (Some(40), Some(20), Some(39), Some(20))
     );
 }
@@ -197,9 +229,9 @@ fn draft3_list_form_limit() {
         None,
     );
     let unnamed: Vec<_> = obs
-        .policies
+        .policies()
         .iter()
-        .map(|p| (p.quota, p.window_s, p.remaining))
+        .map(|p| (p.quota(), p.window_s(), p.remaining()))
         .collect();
     assert_eq!(
         unnamed,
@@ -221,9 +253,9 @@ fn legacy_epoch_reset_is_computed_against_date() {
         ],
         None,
     );
-    let p = &obs.policies[0];
+    let p = &obs.policies()[0];
     assert_eq!(
-        (p.quota, p.remaining, p.reset_s),
+        (p.quota(), p.remaining(), p.reset_s()),
         (Some(40), Some(0), Some(37))
     );
     assert_eq!(obs.wait_s(1), 37);
@@ -237,16 +269,16 @@ fn epoch_in_the_past_is_zero_not_a_wrapped_number() {
         &[("X-RateLimit-Reset", "1700000000"), ("Date", DATE)],
         None,
     );
-    assert_eq!(obs.policies[0].reset_s, Some(0));
+    assert_eq!(obs.policies()[0].reset_s(), Some(0));
 }
 
 #[cfg(feature = "legacy")]
 #[test]
 fn epoch_reset_without_any_reference_time_is_ignored_with_a_reason() {
     let obs = observe(None, &[("X-RateLimit-Reset", "1795262437")], None);
-    assert!(obs.policies.is_empty());
-    assert_eq!(obs.ignored[0].field, Field::XRateLimitReset);
-    assert_eq!(obs.ignored[0].reason, Reason::NoReferenceTime);
+    assert!(obs.policies().is_empty());
+    assert_eq!(obs.ignored()[0].field, Field::XRateLimitReset);
+    assert_eq!(obs.ignored()[0].reason, Reason::NoReferenceTime);
     // With the caller's clock instead of Date it converts.
     let obs = observe_at(
         None,
@@ -254,7 +286,7 @@ fn epoch_reset_without_any_reference_time_is_ignored_with_a_reason() {
         None,
         Some(DATE_UNIX),
     );
-    assert_eq!(obs.policies[0].reset_s, Some(37));
+    assert_eq!(obs.policies()[0].reset_s(), Some(37));
 }
 
 #[cfg(feature = "legacy")]
@@ -269,9 +301,9 @@ fn twitter_and_used_headers() {
         ],
         None,
     );
-    let p = &obs.policies[0];
+    let p = &obs.policies()[0];
     assert_eq!(
-        (p.quota, p.remaining, p.reset_s),
+        (p.quota(), p.remaining(), p.reset_s()),
         (Some(15), Some(3), Some(60))
     );
     let obs = observe(
@@ -279,13 +311,13 @@ fn twitter_and_used_headers() {
         &[("X-RateLimit-Limit", "5000"), ("X-RateLimit-Used", "4990")],
         None,
     );
-    assert_eq!(obs.policies[0].remaining, Some(10));
+    assert_eq!(obs.policies()[0].remaining(), Some(10));
 }
 
 #[test]
 fn retry_after_all_forms() {
     let at =
-        |v: &str| observe(Some(429), &[("Retry-After", v), ("Date", DATE)], None).retry_after_s;
+        |v: &str| observe(Some(429), &[("Retry-After", v), ("Date", DATE)], None).retry_after_s();
     assert_eq!(at("120"), Some(120));
     assert_eq!(at("Sat, 21 Nov 2026 12:00:30 GMT"), Some(30));
     assert_eq!(at("Saturday, 21-Nov-26 12:01:00 GMT"), Some(60));
@@ -297,12 +329,12 @@ fn retry_after_all_forms() {
     );
     assert_eq!(
         at("99999999999999999999999"),
-        Some(u64::MAX),
+        Some(Duration::MAX.as_secs_ceil()),
         "saturates; the retry policy caps it"
     );
     for bad in ["-5", "0.5", "1m0s", "", "12 s", "soon"] {
         let obs = observe(Some(429), &[("Retry-After", bad)], None);
-        assert_eq!(obs.retry_after_s, None, "{bad}");
+        assert_eq!(obs.retry_after_s(), None, "{bad}");
         assert_eq!(ignored(&obs), ["retry-after"], "{bad}");
     }
 }
@@ -315,9 +347,9 @@ fn draft7_epoch_reset_without_a_reference_merges_nothing() {
         &[("RateLimit", "limit=10, remaining=5, reset=1795262437")],
         None,
     );
-    assert!(obs.policies.is_empty(), "{:?}", obs.policies);
-    assert_eq!(obs.ignored[0].field, Field::RateLimit);
-    assert_eq!(obs.ignored[0].reason, Reason::NoReferenceTime);
+    assert!(obs.policies().is_empty(), "{:?}", obs.policies());
+    assert_eq!(obs.ignored()[0].field, Field::RateLimit);
+    assert_eq!(obs.ignored()[0].reason, Reason::NoReferenceTime);
 }
 
 #[test]
@@ -327,8 +359,8 @@ fn retry_after_date_needs_a_reference() {
         &[("Retry-After", "Sat, 21 Nov 2026 12:00:30 GMT")],
         None,
     );
-    assert_eq!(obs.retry_after_s, None);
-    assert_eq!(obs.ignored[0].reason, Reason::NoReferenceTime);
+    assert_eq!(obs.retry_after_s(), None);
+    assert_eq!(obs.ignored()[0].reason, Reason::NoReferenceTime);
 }
 
 #[cfg(feature = "json")]
@@ -340,7 +372,7 @@ fn body_retry_after_is_the_fallback() {
         Some(r#"{"error": "Too Many Requests", "retry_after": 12}"#),
     );
     assert_eq!(
-        (obs.retry_after_s, obs.retry_source),
+        (obs.retry_after_s(), obs.retry_source()),
         (Some(12), Some(RetrySource::Body))
     );
     assert_eq!(body_retry_after(br#"{"retry_after": -1}"#), None);
@@ -373,10 +405,10 @@ fn malformed_fields_are_ignored_whole_with_a_reason() {
         expected.push("x-ratelimit-limit");
     }
     assert_eq!(ignored(&obs), expected);
-    assert!(matches!(obs.ignored[1].reason, Reason::Syntax(_)));
+    assert!(matches!(obs.ignored()[1].reason, Reason::Syntax(_)));
     // The valid RateLimit field still counts.
-    assert_eq!(named(&obs, "minute").remaining, Some(42));
-    assert_eq!(named(&obs, "minute").quota, None);
+    assert_eq!(named(&obs, "minute").remaining(), Some(42));
+    assert_eq!(named(&obs, "minute").quota(), None);
 }
 
 #[test]
@@ -389,7 +421,7 @@ fn a_bad_second_line_spoils_the_whole_field() {
         ],
         None,
     );
-    assert!(obs.policies.is_empty());
+    assert!(obs.policies().is_empty());
     assert_eq!(ignored(&obs), ["ratelimit"]);
 }
 
@@ -403,9 +435,9 @@ fn members_missing_required_parameters_are_skipped() {
         )],
         None,
     );
-    let names: Vec<_> = obs.policies.iter().map(|p| p.name.clone()).collect();
+    let names: Vec<_> = obs.policies().iter().map(|p| p.name()).collect();
     assert_eq!(names.len(), 1);
-    assert_eq!(named(&obs, "d").quota, Some(5));
+    assert_eq!(named(&obs, "d").quota(), Some(5));
 }
 
 #[test]
@@ -415,14 +447,14 @@ fn cached_responses_ignore_ratelimit_fields() {
         &[("Age", "30"), ("RateLimit", r#""m";r=0;t=5"#)],
         None,
     );
-    assert!(obs.from_cache);
-    assert!(obs.policies.is_empty());
+    assert!(obs.from_cache());
+    assert!(obs.policies().is_empty());
     let fresh = observe(
         Some(200),
         &[("Age", "0"), ("RateLimit", r#""m";r=0;t=5"#)],
         None,
     );
-    assert_eq!(fresh.policies.len(), 1);
+    assert_eq!(fresh.policies().len(), 1);
 }
 
 #[test]
@@ -433,21 +465,21 @@ fn scratch_overflow_is_reported() {
         &[("RateLimit", long.as_str()), ("RateLimit", long.as_str())],
         None,
     );
-    assert_eq!(obs.ignored[0].reason, Reason::TooLong);
+    assert_eq!(obs.ignored()[0].reason, Reason::TooLong);
 }
 
 #[test]
 fn long_names_and_too_many_policies_are_counted_not_lost_silently() {
     let long = format!(r#""{}";q=1"#, "n".repeat(40));
     let obs = observe(None, &[("RateLimit-Policy", long.as_str())], None);
-    assert!(obs.policies.is_empty());
-    assert_eq!(obs.dropped, 1);
+    assert!(obs.policies().is_empty());
+    assert_eq!(obs.dropped(), 1);
     let many = (0..10)
         .map(|i| format!(r#""p{i}";q=1"#))
         .collect::<Vec<_>>()
         .join(", ");
     let obs = observe(None, &[("RateLimit-Policy", many.as_str())], None);
-    assert_eq!((obs.policies.len(), obs.dropped), (8, 2));
+    assert_eq!((obs.policies().len(), obs.dropped()), (8, 2));
 }
 
 #[test]
@@ -484,18 +516,21 @@ fn header_names_are_case_insensitive() {
         None,
     );
     assert_eq!(
-        (obs.policies[0].quota, obs.policies[0].remaining),
+        (obs.policies()[0].quota(), obs.policies()[0].remaining()),
         (Some(1), Some(0))
     );
 }
 
 #[test]
 fn fields_with_many_policies_are_read_whole_or_not_at_all() {
-    use headroom_core::header::{policy_field, ratelimit_field};
     // Past the four facts held back while a field is checked, the field is walked again.
-    let many = br#"a;q=1;w=1, b;q=2;w=2, (x y), c;q=3;w=3, d;q=4;w=4, 5;w=5, e;q=6;w=6;q=7"#;
-    let mut seen = Vec::new();
-    policy_field(many, |f| seen.push((f.quota, f.window_s))).unwrap();
+    let many = r#"a;q=1;w=1, b;q=2;w=2, (x y), c;q=3;w=3, d;q=4;w=4, 5;w=5, e;q=6;w=6;q=7"#;
+    let obs = observe(Some(200), &[("RateLimit-Policy", many)], None);
+    let seen: Vec<_> = obs
+        .policies()
+        .iter()
+        .map(|p| (p.quota(), p.window_s()))
+        .collect();
     // The unnamed `5;w=5` is a -07 form, read with the `legacy` feature only.
     let expected: Vec<_> = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (7, 6)]
         .iter()
@@ -504,14 +539,19 @@ fn fields_with_many_policies_are_read_whole_or_not_at_all() {
         .collect();
     assert_eq!(seen, expected, "in order, the last q winning");
     // A field malformed after its fifth member reports nothing.
-    let mut count = 0;
-    let bad = br#"a;r=1, b;r=2, c;r=3, d;r=4, e;r=5, f;r=6,"#;
-    assert!(ratelimit_field(bad, |_| count += 1).is_err());
-    assert!(policy_field(&bad[..bad.len() - 1], |_| count += 1).is_ok());
-    assert_eq!(
-        count, 0,
-        "no q: no policies, and nothing from the malformed field"
+    let bad = r#"a;r=1, b;r=2, c;r=3, d;r=4, e;r=5, f;r=6,"#;
+    let obs = observe(Some(200), &[("RateLimit", bad)], None);
+    assert!(
+        obs.policies().is_empty(),
+        "nothing from the malformed field"
     );
+    assert_eq!(ignored(&obs), ["ratelimit"]);
+    let obs = observe(
+        Some(200),
+        &[("RateLimit-Policy", &bad[..bad.len() - 1])],
+        None,
+    );
+    assert!(obs.policies().is_empty(), "no q: no policies");
 }
 
 #[cfg(not(feature = "legacy"))]
@@ -532,16 +572,16 @@ fn without_legacy_only_the_list_fields_are_read() {
     );
     // The -07 Policy List is a valid List, but its unnamed `100;w=10` is a pre-standard form:
     // only the named policy beside it is read. The -07 Dictionary is no List.
-    assert_eq!(obs.policies.len(), 1);
-    let p = &obs.policies[0];
-    assert_eq!(p.name.as_deref(), Some("minute"));
+    assert_eq!(obs.policies().len(), 1);
+    let p = &obs.policies()[0];
+    assert_eq!(p.name(), Some("minute"));
     assert_eq!(
-        (p.quota, p.window_s, p.remaining),
+        (p.quota(), p.window_s(), p.remaining()),
         (Some(60), Some(60), None)
     );
     assert_eq!(ignored(&obs), ["ratelimit"]);
-    assert!(matches!(obs.ignored[0].reason, Reason::Syntax(_)));
-    assert_eq!(obs.retry_after_s, Some(7));
+    assert!(matches!(obs.ignored()[0].reason, Reason::Syntax(_)));
+    assert_eq!(obs.retry_after_s(), Some(7));
     assert_eq!(Field::from_name("x-ratelimit-limit"), None);
     assert_eq!(Field::from_name("RateLimit"), Some(Field::RateLimit));
 }
@@ -550,7 +590,7 @@ fn without_legacy_only_the_list_fields_are_read() {
 #[test]
 fn without_json_the_body_is_not_read() {
     let obs = observe(Some(429), &[], Some(r#"{"retry_after": 12}"#));
-    assert_eq!(obs.retry_after_s, None);
+    assert_eq!(obs.retry_after_s(), None);
     assert_eq!(body_retry_after(br#"{"retry_after": 12}"#), None);
 }
 
@@ -568,14 +608,10 @@ fn numbers_beyond_u32_saturate_and_negatives_are_dropped() {
         None,
     );
     let huge = named(&obs, "huge");
-    assert_eq!(huge.quota, Some(u32::MAX));
-    assert_eq!(huge.window_s, Some(u32::MAX));
-    assert_eq!(huge.remaining, Some(u32::MAX));
-    assert_eq!(huge.reset_s, Some(u32::MAX));
+    assert_eq!(huge.quota(), Some(u32::MAX));
+    assert_eq!(huge.window_s(), Some(u32::MAX));
+    assert_eq!(huge.remaining(), Some(u32::MAX));
+    assert_eq!(huge.reset_s(), Some(u32::MAX));
     // A negative quota is not a quota: the member is skipped, as one without `q` is.
-    assert!(
-        obs.policies
-            .iter()
-            .all(|p| p.name.as_deref() != Some("neg"))
-    );
+    assert!(obs.policies().iter().all(|p| p.name() != Some("neg")));
 }

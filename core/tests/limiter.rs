@@ -1,10 +1,11 @@
 //! The limiter and backoff, driven in injected time: unit cases and property tests.
 
-use headroom_core::backoff::{Attempt, Backoff, Decision, GiveUp, Jitter, Method, RetryPolicy};
+use headroom_core::backoff::{Backoff, Jitter, Method, RetryPolicy};
+use headroom_core::driver::{Decision, Driver, GiveUp, Step};
 use headroom_core::limiter::{Cause, Config, Defaults, Denied, Grant, Limiter, Tuning};
-use headroom_core::observation::Observation;
 use headroom_core::time::{Duration, Instant};
 use headroom_core::window::{Buckets, Log, Window, Windows};
+use headroom_core::{Observation, Response, UnixTime};
 use proptest::prelude::*;
 
 type SynthLink = Limiter<(Window<Log<60>>, Window<Buckets<56>>)>;
@@ -43,7 +44,7 @@ fn ms(n: u64) -> Instant {
 
 fn obs(status: u16, headers: &[(&str, &str)]) -> Observation {
     let pairs = headers.iter().map(|(n, v)| (*n, v.as_bytes()));
-    Observation::parse(Some(status), pairs, None, None, &mut [0u8; 512])
+    Observation::of(&Response::new(status, pairs), &mut [0u8; 512])
 }
 
 /// A deterministic RNG for tests (SplitMix64).
@@ -285,11 +286,9 @@ fn retry_after_pauses_every_caller_and_is_capped() {
 fn body_retry_after_pauses_too_and_200_retry_after_does_not() {
     let mut l = synthlink();
     let g = l.try_acquire(ms(0)).unwrap();
-    let o: Observation = Observation::parse(
-        Some(429),
-        [],
-        Some(&br#"{"retry_after": 5}"#[..]),
-        None,
+    let no_headers: [(&str, &[u8]); 0] = [];
+    let o: Observation = Observation::of(
+        &Response::new(429, no_headers).body(br#"{"retry_after": 5}"#),
         &mut [],
     );
     l.observe(ms(0), g, &o);
@@ -322,15 +321,29 @@ fn the_seeds_eighty_percent_margin() {
     assert_eq!(granted, 48);
 }
 
+/// Sends `driver`'s next attempt through a limiter with room and answers it with `o` (`None`:
+/// no response), each attempt well after the last one's retry delay.
+fn decide(driver: &mut Driver, o: Option<&Observation>, rng: &mut SplitMix) -> Decision {
+    let mut l: Limiter<Window<Log<8>>> = Limiter::new(Window::learned_exact(), Config::DEFAULT);
+    let now = ms(1_000_000 * u64::from(driver.attempts()));
+    let Step::Send(g) = driver.next(&mut l, now) else {
+        panic!("a limiter with room sends");
+    };
+    match o {
+        Some(o) => driver.answered(&mut l, now, g, o, rng),
+        None => driver.lost(&mut l, now, g, rng),
+    }
+}
+
 #[test]
 fn backoff_defaults_and_server_precedence() {
     let policy = RetryPolicy::DEFAULT;
     let mut rng = SplitMix(7);
-    let mut a = Attempt::new(Method::Get);
+    let mut a = Driver::new(Method::Get, policy);
     let bare = obs(429, &[]);
     let mut delays = Vec::new();
     loop {
-        match a.next(&policy, &bare, &mut rng) {
+        match decide(&mut a, Some(&bare), &mut rng) {
             Decision::Retry {
                 after,
                 from_server: false,
@@ -350,10 +363,10 @@ fn backoff_defaults_and_server_precedence() {
             "equal jitter: {d} for attempt {i}"
         );
     }
-    let mut a = Attempt::new(Method::Get);
+    let mut a = Driver::new(Method::Get, policy);
     let told = obs(429, &[("Retry-After", "7")]);
     assert_eq!(
-        a.next(&policy, &told, &mut rng),
+        decide(&mut a, Some(&told), &mut rng),
         Decision::Retry {
             after: Duration::from_secs(7),
             from_server: true
@@ -365,21 +378,16 @@ fn backoff_defaults_and_server_precedence() {
 fn which_responses_are_retried() {
     let policy = RetryPolicy::DEFAULT;
     let mut rng = SplitMix(1);
-    let decide = |m, o: &Observation, rng: &mut SplitMix| Attempt::new(m).next(&policy, o, rng);
-    assert_eq!(
-        decide(Method::Get, &obs(200, &[]), &mut rng),
-        Decision::Done
-    );
-    assert_eq!(
-        decide(Method::Get, &obs(503, &[]), &mut rng),
-        Decision::Done
-    );
+    let once =
+        |m, o: &Observation, rng: &mut SplitMix| decide(&mut Driver::new(m, policy), Some(o), rng);
+    assert_eq!(once(Method::Get, &obs(200, &[]), &mut rng), Decision::Done);
+    assert_eq!(once(Method::Get, &obs(503, &[]), &mut rng), Decision::Done);
     assert!(matches!(
-        decide(Method::Get, &obs(503, &[("Retry-After", "2")]), &mut rng),
+        once(Method::Get, &obs(503, &[("Retry-After", "2")]), &mut rng),
         Decision::Retry { .. }
     ));
     assert_eq!(
-        decide(Method::Post, &obs(429, &[]), &mut rng),
+        once(Method::Post, &obs(429, &[]), &mut rng),
         Decision::GiveUp(GiveUp::NotIdempotent)
     );
     let lenient = RetryPolicy {
@@ -388,17 +396,28 @@ fn which_responses_are_retried() {
         ..policy
     };
     assert!(matches!(
-        Attempt::new(Method::Post).next(&lenient, &obs(429, &[]), &mut rng),
+        decide(
+            &mut Driver::new(Method::Post, lenient),
+            Some(&obs(429, &[])),
+            &mut rng
+        ),
         Decision::Retry { .. }
     ));
     assert!(matches!(
-        Attempt::new(Method::Get).next(&lenient, &obs(502, &[]), &mut rng),
+        decide(
+            &mut Driver::new(Method::Get, lenient),
+            Some(&obs(502, &[])),
+            &mut rng
+        ),
         Decision::Retry { .. }
     ));
     let long = obs(429, &[("Retry-After", "3600")]);
     assert_eq!(
-        decide(Method::Get, &long, &mut rng),
-        Decision::GiveUp(GiveUp::ServerAsks { secs: 3600 })
+        once(Method::Get, &long, &mut rng),
+        Decision::GiveUp(GiveUp::WaitTooLong {
+            wait: Duration::from_secs(3600),
+            from_server: true
+        })
     );
 }
 
@@ -525,8 +544,11 @@ proptest! {
     fn observation_never_panics(name in "(?i)(ratelimit|ratelimit-policy|retry-after|date|x-ratelimit-reset|ratelimit-limit|age)",
                                 value in proptest::collection::vec(any::<u8>(), 0..80),
                                 body in proptest::collection::vec(any::<u8>(), 0..40)) {
-        let o: Observation = Observation::parse(Some(429), [(name.as_str(), value.as_slice())], Some(&body), Some(1_800_000_000), &mut [0u8; 64]);
-        let _ = o.wait_s(1);
+        let response = Response::new(429, [(name.as_str(), value.as_slice())])
+            .body(&body)
+            .received_at(UnixTime::from_secs(1_800_000_000));
+        let o: Observation = Observation::of(&response, &mut [0u8; 64]);
+        prop_assert!(o.wait(Duration::from_secs(1)) <= Duration::from_secs(u64::MAX / 1000));
     }
 }
 
@@ -536,11 +558,11 @@ struct Tight;
 
 const TIGHT: Config = Config {
     quota_permille: 800,
-    guard_ms: 40,
-    reset_guard_ms: 300,
-    max_wait_ms: 5_000,
-    max_pause_ms: 60_000,
-    bare_429_pause_ms: 2_000,
+    guard: Duration::from_millis(40),
+    reset_guard: Duration::from_millis(300),
+    max_wait: Duration::from_secs(5),
+    max_pause: Duration::from_secs(60),
+    bare_429_pause: Duration::from_secs(2),
 };
 
 impl Tuning for Tight {
@@ -1177,28 +1199,36 @@ fn two_clients_of_one_identity_rarely_collide() {
 
 #[test]
 fn no_response_is_retried_for_idempotent_methods_only() {
-    use headroom_core::backoff::{Attempt, Method, RetryPolicy};
     let policy = RetryPolicy::DEFAULT;
     let mut rng = SplitMix(7);
-    let mut get = Attempt::new(Method::Get);
+    let mut get = Driver::new(Method::Get, policy);
     for i in 0..policy.max_retries {
-        let d = get.after_no_response(&policy, &mut rng).expect("retried");
-        assert!(d <= policy.backoff.ceiling(i), "{d:?}");
+        match decide(&mut get, None, &mut rng) {
+            Decision::Retry {
+                after,
+                from_server: false,
+            } => {
+                assert!(after <= policy.backoff.ceiling(i), "{after:?}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
     assert_eq!(
-        get.after_no_response(&policy, &mut rng),
-        None,
-        "retries exhausted"
+        decide(&mut get, None, &mut rng),
+        Decision::GiveUp(GiveUp::RetriesExhausted { attempts: 4 }),
     );
-    let mut post = Attempt::new(Method::Post);
-    assert_eq!(post.after_no_response(&policy, &mut rng), None);
+    let mut post = Driver::new(Method::Post, policy);
+    assert_eq!(
+        decide(&mut post, None, &mut rng),
+        Decision::GiveUp(GiveUp::NotIdempotent)
+    );
     let off = RetryPolicy {
         retry_no_response: false,
         ..policy
     };
     assert_eq!(
-        Attempt::new(Method::Get).after_no_response(&off, &mut rng),
-        None
+        decide(&mut Driver::new(Method::Get, off), None, &mut rng),
+        Decision::GiveUp(GiveUp::NoResponse)
     );
 }
 

@@ -1,9 +1,9 @@
 //! A limiter's saved state: round trips across a restart, and bad input refused whole.
 
 use headroom_core::limiter::{Cause, Config, Limiter, StateError};
-use headroom_core::observation::Observation;
 use headroom_core::time::{Duration, Instant};
 use headroom_core::window::{Buckets, Log, Window};
+use headroom_core::{Observation, Response};
 use proptest::prelude::*;
 
 type L = Limiter<(Window<Log<64>>, Window<Buckets<16>>)>;
@@ -21,7 +21,7 @@ fn ms(n: u64) -> Instant {
 
 fn obs(status: u16, headers: &[(&str, &str)]) -> Observation {
     let pairs = headers.iter().map(|(n, v)| (*n, v.as_bytes()));
-    Observation::parse(Some(status), pairs, None, None, &mut [0u8; 512])
+    Observation::of(&Response::new(status, pairs), &mut [0u8; 512])
 }
 
 const WALL: u64 = 1_800_000_000_000;

@@ -2,9 +2,11 @@
 //! ceiling monotone, retries bounded by the policy, waits within `max_wait`.
 #![no_main]
 use arbitrary::Arbitrary;
-use headroom_core::backoff::{Attempt, Backoff, Decision, Jitter, Method, RetryPolicy};
+use headroom_core::backoff::{Backoff, Jitter, Method, RetryPolicy};
+use headroom_core::driver::{Decision, Driver, Step};
 use headroom_core::observation::Observation;
 use headroom_core::time::Duration;
+use headroom_core::{Config, Instant, Limiter, Log, Response, Window};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -60,25 +62,36 @@ fuzz_target!(|c: Case| {
     let policy = RetryPolicy {
         backoff,
         max_retries: u32::from(c.max_retries % 16),
-        max_wait: Duration::from_millis(c.max_wait_ms),
         ..RetryPolicy::DEFAULT
     };
-    let mut attempt = Attempt::new(Method::Get);
+    let config = Config {
+        max_wait: Duration::from_millis(c.max_wait_ms),
+        ..Config::DEFAULT
+    };
+    let mut driver = Driver::new(Method::Get, policy);
     let mut retries = 0;
+    let mut now = Instant::from_millis(0);
     for (status, retry_after) in c.statuses {
+        // A fresh limiter each time: only the driver's own rules are under test.
+        let mut limiter: Limiter<Window<Log<4>>> = Limiter::new(Window::learned_exact(), config);
+        let grant = loop {
+            match driver.next(&mut limiter, now) {
+                Step::Send(grant) => break grant,
+                Step::Wait(until) => {
+                    assert!(until <= now + config.max_wait, "{until:?} from {now:?}");
+                    now = until;
+                }
+                Step::WouldWait(_) => return,
+            }
+        };
         let ra = retry_after.map(|s| s.to_string()).unwrap_or_default();
         let headers = [("Retry-After", ra.as_bytes())];
-        let obs: Observation = Observation::parse(
-            Some(status),
-            headers.iter().copied().filter(|h| !h.1.is_empty()),
-            None,
-            None,
-            &mut [0; 16],
-        );
-        match attempt.next(&policy, &obs, &mut rng) {
+        let lines = headers.iter().copied().filter(|h| !h.1.is_empty());
+        let obs: Observation = Observation::of(&Response::new(status, lines), &mut [0; 16]);
+        match driver.answered(&mut limiter, now, grant, &obs, &mut rng) {
             Decision::Retry { after, .. } => {
                 retries += 1;
-                assert!(after <= policy.max_wait);
+                assert!(after <= config.max_wait);
                 assert!(retries <= policy.max_retries);
             }
             Decision::Done | Decision::GiveUp(_) => break,

@@ -1,20 +1,38 @@
-//! Every header parser on one field value: the RateLimit family, legacy fields, Retry-After.
+//! Every header reader on one field value, through the public path: the value as each field
+//! the core reads (RateLimit family, legacy fields, Retry-After, Date, Age) reduced to an
+//! Observation. Never panics; every policy it keeps has a name that fits.
 #![no_main]
-use headroom_core::header::{
-    LegacyKind, legacy_field, parse_retry_after, policy_field, ratelimit_field,
-};
+use headroom_core::header::parse_retry_after;
+use headroom_core::observation::NAME_CAP;
+use headroom_core::{Observation, Response, UnixTime};
 use libfuzzer_sys::fuzz_target;
 
+const NAMES: [&str; 13] = [
+    "RateLimit-Policy",
+    "RateLimit",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "X-RateLimit-Used",
+    "X-Rate-Limit-Limit",
+    "Retry-After",
+    "Date",
+    "Age",
+];
+
 fuzz_target!(|value: &[u8]| {
-    let _ = policy_field(value, |f| assert!(f.quota.is_some()));
-    let _ = ratelimit_field(value, |_| {});
-    for kind in [
-        LegacyKind::Limit,
-        LegacyKind::Remaining,
-        LegacyKind::Reset,
-        LegacyKind::Used,
-    ] {
-        let _ = legacy_field(kind, value, |_, _| {});
+    for name in NAMES {
+        let response =
+            Response::new(429, [(name, value)]).received_at(UnixTime::from_secs(1_700_000_000));
+        let obs: Observation = Observation::of(&response, &mut [0; 128]);
+        assert!(
+            obs.policies()
+                .iter()
+                .all(|p| p.name().is_none_or(|n| n.len() <= NAME_CAP))
+        );
     }
-    let _ = parse_retry_after(value, Some(1_700_000_000));
+    let _ = parse_retry_after(value, Some(UnixTime::from_secs(1_700_000_000)));
 });

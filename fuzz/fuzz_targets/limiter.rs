@@ -52,10 +52,8 @@ fuzz_target!(|case: Case| {
         ),
         config,
     );
-    let cap_ms = (w[1].max(w[0]) * 1000 + u64::from(config.guard_ms)).max(
-        u64::from(config.max_pause_ms)
-            + u64::from(config.reset_guard_ms)
-            + u64::from(config.guard_ms),
+    let cap_ms = (w[1].max(w[0]) * 1000 + config.guard.as_millis()).max(
+        config.max_pause.as_millis() + config.reset_guard.as_millis() + config.guard.as_millis(),
     );
     let mut now = Instant::from_millis(1_000_000);
     let mut granted: Vec<Instant> = Vec::new();
@@ -130,13 +128,9 @@ fuzz_target!(|case: Case| {
                     ("RateLimit", state.as_bytes()),
                     ("Retry-After", ra.as_bytes()),
                 ];
-                let obs: Observation = Observation::parse(
-                    Some(status),
-                    headers.iter().copied().filter(|h| !h.1.is_empty()),
-                    None,
-                    None,
-                    &mut [0; 64],
-                );
+                let lines = headers.iter().copied().filter(|h| !h.1.is_empty());
+                let obs: Observation =
+                    Observation::of(&headroom_core::Response::new(status, lines), &mut [0; 64]);
                 limiter.observe(now, g, &obs);
             }
         }

@@ -1,23 +1,22 @@
 //! The whole response path: headers and body to an Observation, fed to a limiter. Never
 //! panics, and no response makes the limiter wait longer than its configured caps.
 #![no_main]
-use headroom_core::limiter::{Config, Limiter};
-use headroom_core::observation::Observation;
-use headroom_core::time::{Duration, Instant};
-use headroom_core::window::{Buckets, Log, Window};
+use headroom_core::{
+    Buckets, Config, Duration, Instant, Limiter, Log, Observation, Response, UnixTime, Window,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let (status, headers, body) = headroom_fuzz::response(data);
     let now = Instant::from_millis(1_700_000_000_000);
-    let obs: Observation = Observation::parse(
+    let response = Response {
         status,
-        headers.iter().copied(),
+        headers: headers.iter().copied(),
         body,
-        Some(1_700_000_000),
-        &mut [0; 256],
-    );
-    assert!(obs.policies.len() <= 4);
+        received_at: Some(UnixTime::from_secs(1_700_000_000)),
+    };
+    let obs: Observation = Observation::of(&response, &mut [0; 256]);
+    assert!(obs.policies().len() <= 4);
     let mut limiter: Limiter<(Window<Log<60>>, Window<Buckets<56>>)> = Limiter::new(
         (Window::learned_exact(), Window::learned_bucketed()),
         Config::DEFAULT,
@@ -26,10 +25,10 @@ fuzz_target!(|data: &[u8]| {
     limiter.observe(now, grant, &obs);
     // A hostile server cannot silence the device past max_pause, plus the window guards and
     // the day ring's bucket (a `Buckets<56>` frees quota up to 1/55 of its window late).
-    let max_pause = u64::from(Config::DEFAULT.max_pause_ms);
+    let max_pause = Config::DEFAULT.max_pause.as_millis();
     let cap = Duration::from_millis(max_pause + max_pause.div_ceil(55))
-        + Duration::from_millis(u64::from(Config::DEFAULT.reset_guard_ms))
-        + Duration::from_millis(u64::from(Config::DEFAULT.guard_ms));
+        + Config::DEFAULT.reset_guard
+        + Config::DEFAULT.guard;
     let next = limiter.next_allowed(now);
     assert!(next <= now + cap, "{next:?} after {obs:?}");
 });

@@ -1,9 +1,7 @@
 //! `headroom fetch`: many URLs through one shared limiter, N threads, results in input order.
 //! The demo runs its batch through this same code.
 
-use headroom_core::backoff::RetryPolicy;
-use headroom_core::limiter::Config;
-use headroom_core::time::Duration;
+use headroom_core::{Config, Duration, RetryPolicy};
 use headroom_ureq::{Client, Clock, Error, Rate, SharedLimiter};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -35,7 +33,7 @@ impl Default for FetchOptions {
             rates: Vec::new(),
             concurrency: 1,
             max_retries: RetryPolicy::DEFAULT.max_retries,
-            max_wait_s: RetryPolicy::DEFAULT.max_wait.as_secs_ceil(),
+            max_wait_s: Config::DEFAULT.max_wait.as_secs_ceil(),
             timeout: std::time::Duration::from_secs(30),
         }
     }
@@ -66,15 +64,13 @@ impl Outcome {
 
 /// A client for `options`, on `clock`.
 pub fn client<C: Clock>(options: &FetchOptions, clock: C) -> Result<Client<C>, Error> {
-    let max_wait = Duration::from_secs(options.max_wait_s);
     let config = Config {
-        max_wait_ms: u32::try_from(max_wait.as_millis()).unwrap_or(u32::MAX),
+        max_wait: Duration::from_secs(options.max_wait_s),
         ..Config::DEFAULT
     };
     let limiter = SharedLimiter::with_clock(&options.rates, config, clock)?;
     let retry = RetryPolicy {
         max_retries: options.max_retries,
-        max_wait,
         ..RetryPolicy::DEFAULT
     };
     let mut builder = Client::builder(limiter)

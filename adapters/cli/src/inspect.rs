@@ -5,8 +5,8 @@
 //! blank line or the end of input; what follows the blank line is the body. Folded (obs-fold)
 //! lines are joined. The field parsing itself is `httparse`'s; the rate-limit reading is the core's.
 
-use headroom_core::backoff::RetryPolicy;
-use headroom_core::observation::{Observation, Policy};
+use headroom_core::observation::Policy;
+use headroom_core::{Duration, Observation, Response, RetryPolicy, UnixTime};
 use serde::Serialize;
 
 /// The JSON printed.
@@ -42,13 +42,18 @@ pub struct PolicyReport {
 impl From<&Policy> for PolicyReport {
     fn from(p: &Policy) -> Self {
         PolicyReport {
-            name: p.name.as_deref().map(str::to_string),
-            quota: p.quota,
-            window_s: p.window_s,
-            remaining: p.remaining,
-            reset_s: p.reset_s,
+            name: p.name().map(str::to_string),
+            quota: p.quota(),
+            window_s: p.window().map(secs),
+            remaining: p.remaining(),
+            reset_s: p.reset().map(secs),
         }
     }
+}
+
+/// Whole seconds, as the headers gave them (saturating).
+fn secs(d: Duration) -> u32 {
+    u32::try_from(d.as_secs_ceil()).unwrap_or(u32::MAX)
 }
 
 /// A response head split into its parts.
@@ -132,20 +137,25 @@ pub fn inspect(input: &[u8], now_unix: Option<u64>) -> Result<Report, String> {
     let head = read_head(input)?;
     let pairs = head.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
     let body = (!head.body.is_empty()).then_some(head.body.as_slice());
-    let obs: Observation<16> =
-        Observation::parse(head.status, pairs, body, now_unix, &mut [0u8; 8192]);
-    let first_backoff = RetryPolicy::DEFAULT.backoff.ceiling(0).as_secs_ceil();
+    let response = Response {
+        status: head.status,
+        headers: pairs,
+        body,
+        received_at: now_unix.map(|s| UnixTime::from_secs(i64::try_from(s).unwrap_or(i64::MAX))),
+    };
+    let obs: Observation<16> = Observation::of(&response, &mut [0u8; 8192]);
+    let first_backoff = RetryPolicy::DEFAULT.backoff.ceiling(0);
     let mut ignored: Vec<&'static str> = Vec::new();
-    for i in &obs.ignored {
+    for i in obs.ignored() {
         if !ignored.contains(&i.field.name()) {
             ignored.push(i.field.name());
         }
     }
     Ok(Report {
         status: head.status,
-        policies: obs.policies.iter().map(PolicyReport::from).collect(),
-        retry_after_s: obs.retry_after_s,
-        wait_s: obs.wait_s(first_backoff),
+        policies: obs.policies().iter().map(PolicyReport::from).collect(),
+        retry_after_s: obs.retry_after().map(|d| d.as_secs_ceil()),
+        wait_s: obs.wait(first_backoff).as_secs_ceil(),
         ignored,
     })
 }

@@ -4,8 +4,8 @@
 //! cases run in real time on short windows and assert counts, never timings.
 
 use headroom_cli::serve::{self, Fault, HeaderMode, PolicySpec, ServeOptions};
-use headroom_core::backoff::{Backoff, GiveUp, RetryPolicy};
 use headroom_core::limiter::Config;
+use headroom_core::{Backoff, GiveUp, RetryPolicy};
 use headroom_ureq::{Client, Clock, Error, ManualClock, SharedLimiter, SystemClock};
 use std::sync::atomic::Ordering;
 
@@ -110,8 +110,8 @@ fn malformed_headers_are_ignored_and_nothing_panics() {
     let (server, client, _clock) = manual_client(opts, RetryPolicy::DEFAULT);
     let r = client.get(&server.base_url()).unwrap();
     let obs = r.observation(None);
-    assert!(obs.policies.is_empty());
-    let ignored: Vec<_> = obs.ignored.iter().map(|i| i.field.name()).collect();
+    assert!(obs.policies().is_empty());
+    let ignored: Vec<_> = obs.ignored().iter().map(|i| i.field.name()).collect();
     assert!(
         ignored.contains(&"ratelimit") && ignored.contains(&"ratelimit-policy"),
         "{ignored:?}"

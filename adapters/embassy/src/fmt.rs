@@ -7,6 +7,9 @@ macro_rules! debug {
         defmt::debug!($($arg)*);
         #[cfg(feature = "log")]
         log::debug!($($arg)*);
+        // Without either, the arguments are still used (no unused-variable warnings).
+        #[cfg(not(any(feature = "defmt", feature = "log")))]
+        let _ = ($($arg)*);
     }};
 }
 
@@ -16,6 +19,8 @@ macro_rules! warning {
         defmt::warn!($($arg)*);
         #[cfg(feature = "log")]
         log::warn!($($arg)*);
+        #[cfg(not(any(feature = "defmt", feature = "log")))]
+        let _ = ($($arg)*);
     }};
 }
 

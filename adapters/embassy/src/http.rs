@@ -13,10 +13,7 @@ use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use embedded_io_async::{Read, Write};
 use embedded_nal_async::{AddrType, Dns, TcpConnect};
-use headroom_core::backoff::{Method, RetryPolicy};
-use headroom_core::limiter::{Defaults, Tuning};
-use headroom_core::observation::Observation;
-use headroom_core::window::Windows;
+use headroom_core::{Defaults, Method, Observation, RetryPolicy, Tuning, Windows};
 use rand_core::Rng;
 
 /// Headers read from a response head at most.
@@ -43,6 +40,23 @@ pub enum HttpError<T, D> {
     /// A response form this client does not read (chunked transfer coding).
     Unsupported,
 }
+
+impl<T: core::fmt::Debug, D: core::fmt::Debug> core::fmt::Display for HttpError<T, D> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            HttpError::Url => f.write_str("the URL is not http://host[:port][/path]"),
+            HttpError::Dns(e) => write!(f, "the host name did not resolve: {e:?}"),
+            HttpError::Io(e) => write!(f, "connecting, writing or reading failed: {e:?}"),
+            HttpError::HeadTooLarge => f.write_str("the response head does not fit the buffer"),
+            HttpError::BodyTooLarge => f.write_str("the response body does not fit the buffer"),
+            HttpError::Closed => f.write_str("the connection closed before a whole response"),
+            HttpError::Malformed => f.write_str("the response head is not HTTP/1.x"),
+            HttpError::Unsupported => f.write_str("chunked responses are not read"),
+        }
+    }
+}
+
+impl<T: core::fmt::Debug, D: core::fmt::Debug> core::error::Error for HttpError<T, D> {}
 
 /// A response, borrowing the caller's receive buffer.
 #[derive(Debug)]
@@ -156,11 +170,11 @@ where
             &self.policy,
             Method::from_name(method),
             rng,
-            async |n| {
+            async |n, obs| {
                 attempts = n;
                 let placed = self.exchange(method, &target, body, rx).await?;
-                let obs = observe(&rx[..placed.end], placed);
-                Ok((obs, placed))
+                observe(&rx[..placed.end], &placed, obs);
+                Ok(placed)
             },
         )
         .await?;
@@ -205,15 +219,16 @@ where
     }
 }
 
-/// The response's facts, for the limiter and the retry decision.
+/// The response's facts, for the limiter and the retry decision, written into `obs`.
 #[inline(never)]
-fn observe(buf: &[u8], placed: Placed) -> Observation {
+fn observe(buf: &[u8], placed: &Placed, obs: &mut Observation) {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut headers);
     let _ = parsed.parse(buf);
     let pairs = parsed.headers.iter().map(|h| (h.name, h.value));
-    let body = buf.get(placed.head..);
-    Observation::parse(Some(placed.status), pairs, body, None, &mut [0u8; 256])
+    let mut response = headroom_core::Response::new(placed.status, pairs);
+    response.body = buf.get(placed.head..);
+    obs.parse(&response, &mut [0u8; 256]);
 }
 
 /// Writes the request head into `buf` (the receive buffer, free until the response comes),

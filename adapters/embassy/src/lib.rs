@@ -8,17 +8,18 @@
 //!
 //! ```no_run
 //! use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
-//! use headroom_embassy::{SharedLimiter, SynthLinkWindows};
+//! use headroom_embassy::{SharedLimiter, MinuteAndDay};
 //!
 //! // SynthLink's documented policy, learned and kept in sync from its headers: 512 bytes,
 //! // all zero at start (in `.bss`, no flash for an initial image).
-//! static API: SharedLimiter<CriticalSectionRawMutex, SynthLinkWindows> =
+//! static API: SharedLimiter<CriticalSectionRawMutex, MinuteAndDay> =
 //!     SharedLimiter::new(headroom_embassy::synthlink());
 //!
 //! async fn poll_sensor_api() -> Result<(), headroom_embassy::Error<()>> {
 //!     let ticket = API.acquire().await?; // sleeps until the limits allow a request
 //!     // ... send the request, then hand the response's status and headers back:
-//!     API.observe_response(ticket, 200, [("RateLimit", &b"\"minute\";r=41;t=30"[..])], None);
+//!     let headers = [("RateLimit", &b"\"minute\";r=41;t=30"[..])];
+//!     ticket.observe_response(&headroom_embassy::headroom_core::Response::new(200, headers));
 //!     Ok(())
 //! }
 //! ```
@@ -26,7 +27,7 @@
 //! - [`SharedLimiter`]: the core limiter behind an embassy-sync blocking mutex, generic over
 //!   the raw mutex (`CriticalSectionRawMutex`, `ThreadModeRawMutex`, `NoopRawMutex`), `const`
 //!   so it can be a `static`. [`SharedLimiter::acquire`] sleeps with embassy-time.
-//! - [`retry`]: runs a request closure under the core's retry and backoff decisions.
+//! - [`retry`]: runs a request closure on the core's retry driver ([`headroom_core::Driver`]).
 //! - [`http::Client`]: GET/POST with caller-supplied buffers, rate limited end to end. Plain
 //!   HTTP: for TLS, hand it a `TcpConnect` whose connections are TLS streams.
 //!
@@ -34,7 +35,7 @@
 //!
 //! A device that reboots (a watchdog, an update, a power cut) starts with an empty limiter
 //! and would spend the identity's quota again from zero. The limiter's state can be saved in
-//! a compact, versioned form ([`headroom_core::limiter::Limiter::save`], at most about 820
+//! a compact, versioned form ([`headroom_core::Limiter::save`], at most about 820
 //! bytes for [`synthlink()`]'s windows) and restored at boot. Where to keep it: retained RAM
 //! (an `.uninit` section survives a warm reset, not a power cut), or a flash page or EEPROM
 //! through `embedded-storage` (write it before a planned reboot or deep sleep, and every few
@@ -43,10 +44,10 @@
 //!
 //! ```no_run
 //! use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
-//! use headroom_embassy::headroom_core::time::Instant;
-//! use headroom_embassy::{SharedLimiter, SynthLinkWindows};
+//! use headroom_embassy::headroom_core::Instant;
+//! use headroom_embassy::{SharedLimiter, MinuteAndDay};
 //!
-//! static API: SharedLimiter<CriticalSectionRawMutex, SynthLinkWindows> =
+//! static API: SharedLimiter<CriticalSectionRawMutex, MinuteAndDay> =
 //!     SharedLimiter::new(headroom_embassy::synthlink());
 //!
 //! fn now() -> Instant {
@@ -82,16 +83,15 @@ mod shared;
 
 pub use headroom_core;
 pub use retry::retry;
-pub use shared::{SharedLimiter, SynthLinkWindows, Ticket, synthlink};
+pub use shared::{MinuteAndDay, SharedLimiter, Ticket, synthlink};
 
-use headroom_core::backoff::GiveUp;
-use headroom_core::limiter::Denied;
+use headroom_core::{Denied, GiveUp};
 
 /// What went wrong.
 #[derive(Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Error<E> {
-    /// The limiter would make the caller wait longer than `Config::max_wait_ms`.
+    /// The limiter would make the caller wait longer than `Config::max_wait`.
     WouldWait(Denied),
     /// The request got no response (`E`: the transport's error), and is not retried further.
     Transport(E),
@@ -102,4 +102,26 @@ pub enum Error<E> {
         /// The last response's status.
         status: u16,
     },
+}
+
+impl<E: core::fmt::Display> core::fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Error::WouldWait(denied) => write!(f, "would wait too long: {denied}"),
+            Error::Transport(e) => write!(f, "no response: {e}"),
+            Error::GaveUp { reason, status } => {
+                write!(f, "gave up after status {status}: {reason}")
+            }
+        }
+    }
+}
+
+impl<E: core::fmt::Debug + core::fmt::Display> core::error::Error for Error<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Error::WouldWait(denied) => Some(denied),
+            Error::GaveUp { reason, .. } => Some(reason),
+            Error::Transport(_) => None,
+        }
+    }
 }

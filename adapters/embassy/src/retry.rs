@@ -1,21 +1,21 @@
-//! Running a request under the core's retry and backoff decisions.
+//! Running a request on the core's retry driver: this adapter only sends and sleeps.
 
+use crate::shared::{Ticket, now, sleep_until};
 use crate::{Error, SharedLimiter};
 use embassy_sync::blocking_mutex::raw::RawMutex;
-use headroom_core::backoff::{Attempt, Decision, Method, RetryPolicy};
-use headroom_core::limiter::Tuning;
-use headroom_core::observation::Observation;
-use headroom_core::window::Windows;
+use headroom_core::{Decision, Driver, Method, Observation, RetryPolicy, Step, Tuning, Windows};
 use rand_core::Rng;
 
-/// Sends with `send` until the core's decisions say stop: each attempt waits for a ticket,
-/// `send` returns the response's facts and the caller's value (or a transport error), and a
+/// Sends with `send` until the core's [`Driver`] says stop: each attempt waits for a ticket,
+/// `send` fills the [`Observation`] it is given from the response (with
+/// [`Observation::parse`], in place) and returns the caller's value, or a transport error; a
 /// retryable response (429; 503 with `Retry-After`) or a lost one (for idempotent `method`s)
 /// is retried after the server's delay or a jittered backoff.
 ///
 /// `send` gets the attempt's number (1-based); being an async closure, its future may borrow
 /// what the closure holds (a receive buffer). The final value is returned, or
-/// [`Error::GaveUp`] with the last status, [`Error::Transport`], or [`Error::WouldWait`].
+/// [`Error::GaveUp`] with the last status, [`Error::Transport`], or [`Error::WouldWait`]. If
+/// this future is dropped mid-request, the request's grant is released.
 pub async fn retry<M, W, const B: usize, C, T, E, F>(
     limiter: &SharedLimiter<M, W, B, C>,
     policy: &RetryPolicy,
@@ -27,36 +27,38 @@ where
     M: RawMutex,
     W: Windows,
     C: Tuning,
-    F: AsyncFnMut(u32) -> Result<(Observation, T), E>,
+    F: AsyncFnMut(u32, &mut Observation) -> Result<T, E>,
 {
-    let mut attempt = Attempt::new(method);
-    let mut n = 0u32;
+    let mut driver = Driver::new(method, *policy);
+    let mut obs = Observation::new();
     loop {
-        n = n.saturating_add(1);
-        let ticket = limiter.acquire().await?;
-        // Decided before sleeping, so the response's facts are not held across the sleep
-        // (they would double the caller's future).
-        let after = match send(n).await {
-            Ok((obs, value)) => {
-                limiter.observe(ticket, &obs);
-                match attempt.next(policy, &obs, rng) {
-                    Decision::Done => return Ok(value),
-                    Decision::Retry { after, .. } => after,
-                    Decision::GiveUp(reason) => {
-                        let status = obs.status.unwrap_or(0);
-                        crate::fmt::warning!("headroom: giving up after status {}", status);
-                        return Err(Error::GaveUp { reason, status });
-                    }
-                }
+        let ticket = match limiter.with(|l| driver.next(l, now())) {
+            Step::Send(grant) => Ticket::new(limiter, grant),
+            Step::Wait(until) => {
+                sleep_until(until).await;
+                continue;
             }
-            Err(e) => {
-                limiter.release(ticket);
-                attempt
-                    .after_no_response(policy, rng)
-                    .ok_or(Error::Transport(e))?
-            }
+            Step::WouldWait(denied) => return Err(Error::WouldWait(denied)),
         };
-        crate::fmt::debug!("headroom: retry in {} ms", after.as_millis());
-        crate::shared::sleep(after).await;
+        let result = send(driver.attempts(), &mut obs).await;
+        let Some(grant) = ticket.into_grant() else {
+            continue;
+        };
+        let decision = limiter.with(|l| match result {
+            Ok(_) => driver.answered(l, now(), grant, &obs, rng),
+            Err(_) => driver.lost(l, now(), grant, rng),
+        });
+        match (decision, result) {
+            (Decision::Done, Ok(value)) => return Ok(value),
+            (Decision::Retry { after, .. }, _) => {
+                crate::fmt::debug!("headroom: retry in {} ms", after.as_millis());
+            }
+            (Decision::GiveUp(reason), Ok(_)) => {
+                let status = obs.status().unwrap_or(0);
+                crate::fmt::warning!("headroom: giving up after status {}", status);
+                return Err(Error::GaveUp { reason, status });
+            }
+            (_, Err(e)) => return Err(Error::Transport(e)),
+        }
     }
 }

@@ -4,18 +4,20 @@ use crate::Error;
 use core::cell::RefCell;
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::RawMutex;
-use headroom_core::limiter::{Defaults, Denied, Grant, Limiter, Tuning};
-use headroom_core::observation::Observation;
-use headroom_core::time::{Duration, Instant};
-use headroom_core::window::{Buckets, Log, Window, Windows};
+use headroom_core::{
+    Buckets, Defaults, Denied, Duration, Grant, Instant, Limiter, Log, Observation, Response,
+    Tuning, Window, Windows,
+};
 
-/// Windows for a SynthLink-like API: an exact minute (up to 60 grants) and a bucketed day.
-pub type SynthLinkWindows = (Window<Log<60>>, Window<Buckets<56>>);
+/// Two window slots: an exact one of up to 60 grants (a minute's quota, say) and one of 56
+/// buckets (a day's, released at most 1/55 of the day late).
+pub type MinuteAndDay = (Window<Log<60>>, Window<Buckets<56>>);
 
-/// A limiter for SynthLink configured with nothing: both windows are learned from the
-/// server's `RateLimit-Policy` and kept in sync with its `RateLimit` values; the tuning is the
-/// compile-time [`Defaults`], so a `static` one is all zero bits (in `.bss`, no flash).
-pub const fn synthlink() -> Limiter<SynthLinkWindows, 2, Defaults> {
+/// The SynthLink preset (60/min and 1,000/day per identity), configured with nothing: both
+/// windows are learned from the server's `RateLimit-Policy` and kept in sync with its
+/// `RateLimit` values; the tuning is the compile-time [`Defaults`], so a `static` one is all
+/// zero bits (in `.bss`, no flash).
+pub const fn synthlink() -> Limiter<MinuteAndDay, 2, Defaults> {
     Limiter::new(
         (Window::learned_exact(), Window::learned_bucketed()),
         Defaults,
@@ -29,12 +31,65 @@ pub struct SharedLimiter<M: RawMutex, W, const B: usize = 2, C = Defaults> {
     inner: Mutex<M, RefCell<Limiter<W, B, C>>>,
 }
 
-/// Permission to send one request: hand it back with [`SharedLimiter::observe`] (or
-/// [`SharedLimiter::observe_response`]), or [`SharedLimiter::release`] when nothing came back.
+/// Permission to send one request: hand it back with [`Ticket::observe`] (or
+/// [`Ticket::observe_response`]), or [`Ticket::release`] when nothing came back. A ticket that
+/// is dropped (its future cancelled, a timeout around it, a panic) releases its grant, so no
+/// capacity stays in flight for good.
 #[must_use = "return the ticket with observe() or release()"]
-#[derive(Debug)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Ticket(Grant);
+pub struct Ticket<'a, M: RawMutex, W: Windows, const B: usize, C: Tuning> {
+    limiter: &'a SharedLimiter<M, W, B, C>,
+    grant: Option<Grant>,
+}
+
+impl<'a, M: RawMutex, W: Windows, const B: usize, C: Tuning> Ticket<'a, M, W, B, C> {
+    pub(crate) fn new(limiter: &'a SharedLimiter<M, W, B, C>, grant: Grant) -> Self {
+        Ticket {
+            limiter,
+            grant: Some(grant),
+        }
+    }
+
+    /// The grant, for the core's driver: the ticket no longer releases it.
+    pub(crate) fn into_grant(mut self) -> Option<Grant> {
+        self.grant.take()
+    }
+
+    /// Feeds the response to this ticket's request back.
+    pub fn observe<const P: usize>(mut self, obs: &Observation<P>) {
+        if let Some(grant) = self.grant.take() {
+            self.limiter.with(|l| l.observe(now(), grant, obs));
+        }
+    }
+
+    /// Reduces a response to facts and feeds them back; returns them too. `headers` is
+    /// iterated more than once (a slice iterator, or a `map` over one).
+    pub fn observe_response<'h, H>(self, response: &Response<'_, H>) -> Observation
+    where
+        H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+    {
+        // A device may have no wall clock: epoch-style resets use the response's Date header.
+        let obs = Observation::of(response, &mut [0u8; 256]);
+        self.observe(&obs);
+        obs
+    }
+
+    /// The request got no response; it stays counted (it may have reached the server).
+    pub fn release(mut self) {
+        self.release_grant();
+    }
+
+    fn release_grant(&mut self) {
+        if let Some(grant) = self.grant.take() {
+            self.limiter.with(|l| l.release(grant));
+        }
+    }
+}
+
+impl<M: RawMutex, W: Windows, const B: usize, C: Tuning> Drop for Ticket<'_, M, W, B, C> {
+    fn drop(&mut self) {
+        self.release_grant();
+    }
+}
 
 /// Now, in the core's time: milliseconds since boot from embassy-time's 64-bit tick counter.
 pub(crate) fn now() -> Instant {
@@ -61,51 +116,27 @@ impl<M: RawMutex, W: Windows, const B: usize, C: Tuning> SharedLimiter<M, W, B, 
     }
 
     /// A ticket now, or why not (nothing consumed).
-    pub fn try_acquire(&self) -> Result<Ticket, Denied> {
-        self.with(|l| l.try_acquire(now())).map(Ticket)
+    pub fn try_acquire(&self) -> Result<Ticket<'_, M, W, B, C>, Denied> {
+        let grant = self.with(|l| l.try_acquire(now()))?;
+        Ok(Ticket::new(self, grant))
     }
 
     /// Waits (with embassy-time) until a request may go, then takes a ticket. A wait beyond
-    /// `Config::max_wait_ms` returns [`Error::WouldWait`] at once instead of sleeping.
-    pub async fn acquire<E>(&self) -> Result<Ticket, Error<E>> {
+    /// `Config::max_wait` returns [`Error::WouldWait`] at once instead of sleeping.
+    pub async fn acquire<E>(&self) -> Result<Ticket<'_, M, W, B, C>, Error<E>> {
         loop {
             match self.try_acquire() {
                 Ok(ticket) => return Ok(ticket),
                 Err(denied) if !denied.within_max_wait => return Err(Error::WouldWait(denied)),
-                Err(denied) => {
-                    let wait = denied.until.saturating_duration_since(now());
-                    crate::fmt::debug!("headroom: waiting {} ms", wait.as_millis());
-                    sleep(wait).await;
-                }
+                Err(denied) => sleep_until(denied.until).await,
             }
         }
     }
+}
 
-    /// Feeds the response to `ticket`'s request back.
-    pub fn observe<const P: usize>(&self, ticket: Ticket, obs: &Observation<P>) {
-        self.with(|l| l.observe(now(), ticket.0, obs));
-    }
-
-    /// Reduces a response to facts and feeds them back; returns them too (the retry decision
-    /// needs them). `headers` is iterated more than once (a slice iterator, or a `map` over one).
-    pub fn observe_response<'h, I>(
-        &self,
-        ticket: Ticket,
-        status: u16,
-        headers: I,
-        body: Option<&[u8]>,
-    ) -> Observation
-    where
-        I: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
-    {
-        // A device may have no wall clock: epoch-style resets use the response's Date header.
-        let obs = Observation::parse(Some(status), headers, body, None, &mut [0u8; 256]);
-        self.observe(ticket, &obs);
-        obs
-    }
-
-    /// The request got no response; it stays counted (it may have reached the server).
-    pub fn release(&self, ticket: Ticket) {
-        self.with(|l| l.release(ticket.0));
-    }
+/// Sleeps until `until` on the core's clock.
+pub(crate) async fn sleep_until(until: Instant) {
+    let wait = until.saturating_duration_since(now());
+    crate::fmt::debug!("headroom: waiting {} ms", wait.as_millis());
+    sleep(wait).await;
 }

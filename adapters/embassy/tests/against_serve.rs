@@ -6,10 +6,10 @@ use embassy_futures::block_on;
 use embassy_futures::join::join3;
 use embassy_sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex};
 use headroom_cli::serve::{self, Fault, PolicySpec, ServeOptions};
-use headroom_core::backoff::{Backoff, GiveUp, RetryPolicy};
 use headroom_core::time::Duration;
+use headroom_core::{Backoff, GiveUp, RetryPolicy};
 use headroom_embassy::http::{Client, HttpError};
-use headroom_embassy::{Error, SharedLimiter, SynthLinkWindows, synthlink};
+use headroom_embassy::{Error, MinuteAndDay, SharedLimiter, synthlink};
 use headroom_ureq::{ManualClock, SystemClock};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -49,7 +49,7 @@ fn spend_with_key_b(server: &serve::Server, n: usize) {
 }
 
 fn learned(
-    limiter: &SharedLimiter<impl embassy_sync::blocking_mutex::raw::RawMutex, SynthLinkWindows>,
+    limiter: &SharedLimiter<impl embassy_sync::blocking_mutex::raw::RawMutex, MinuteAndDay>,
 ) -> Vec<(u32, u64)> {
     limiter.with(|l| {
         let (minute, day) = l.windows();
@@ -63,7 +63,7 @@ fn learned(
 #[test]
 fn paces_across_windows_and_learns_the_limits() {
     let server = server(&["minute:5:1", "day:12:3"], Fault::None);
-    let limiter: SharedLimiter<NoopRawMutex, SynthLinkWindows> = SharedLimiter::new(synthlink());
+    let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
     let client = Client::new(&stack, &stack, &limiter, KEY_A);
     let mut rng = SmallRng::seed_from_u64(1);
@@ -86,7 +86,7 @@ fn paces_across_windows_and_learns_the_limits() {
     assert_eq!(learned(&limiter), [(5, 1), (12, 3)]);
 }
 
-static SHARED: SharedLimiter<CriticalSectionRawMutex, SynthLinkWindows> =
+static SHARED: SharedLimiter<CriticalSectionRawMutex, MinuteAndDay> =
     SharedLimiter::new(synthlink());
 
 #[test]
@@ -116,7 +116,7 @@ fn tasks_share_a_static_limiter_without_429s() {
 fn honours_retry_after_when_another_key_spent_the_window() {
     let server = server(&["minute:3:2"], Fault::None);
     spend_with_key_b(&server, 3);
-    let limiter: SharedLimiter<NoopRawMutex, SynthLinkWindows> = SharedLimiter::new(synthlink());
+    let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
     let client = Client::new(&stack, &stack, &limiter, KEY_A);
     let mut rng = SmallRng::seed_from_u64(2);
@@ -132,16 +132,20 @@ fn gives_up_when_the_server_asks_for_too_long() {
     // Frozen: on the system clock, a run across the hour saw the window turn and got a 200.
     let server = frozen_server(&["minute:1:3600"]);
     spend_with_key_b(&server, 1);
-    let limiter: SharedLimiter<NoopRawMutex, SynthLinkWindows> = SharedLimiter::new(synthlink());
+    let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
     let client = Client::new(&stack, &stack, &limiter, KEY_A);
     let mut rng = SmallRng::seed_from_u64(3);
     let mut rx = [0u8; 2048];
     match block_on(client.get(&server.base_url(), &mut rx, &mut rng)) {
         Err(Error::GaveUp {
-            reason: GiveUp::ServerAsks { secs },
+            reason:
+                GiveUp::WaitTooLong {
+                    wait,
+                    from_server: true,
+                },
             status: 429,
-        }) => assert!(secs > 300, "{secs}"),
+        }) => assert!(wait > Duration::from_secs(300), "{wait:?}"),
         other => panic!("{other:?}"),
     }
     // The limiter now refuses at once rather than sleep for the hour.
@@ -165,7 +169,7 @@ fn connection_errors_are_retried_then_reported() {
     let mut rng = SmallRng::seed_from_u64(4);
     // A server that closes every connection without answering.
     let closing = server(&["minute:60:60"], Fault::Close);
-    let limiter: SharedLimiter<NoopRawMutex, SynthLinkWindows> = SharedLimiter::new(synthlink());
+    let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
     let client = Client::new(&stack, &stack, &limiter, KEY_A).with_retry(quick);
     let mut rx = [0u8; 1024];
     let r = block_on(client.get(&closing.base_url(), &mut rx, &mut rng));
@@ -197,4 +201,35 @@ fn connection_errors_are_retried_then_reported() {
         matches!(r, Err(Error::Transport(HttpError::HeadTooLarge))),
         "{r:?}"
     );
+}
+
+#[test]
+fn a_request_cancelled_mid_flight_gives_its_grant_back() {
+    use embassy_futures::select::{Either, select};
+    // The server reads the request and never answers: the request is in flight until dropped.
+    let server = server(&["minute:5:60"], Fault::Stall);
+    let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
+    let stack = Stack::default();
+    let client = Client::new(&stack, &stack, &limiter, KEY_A);
+    let mut rng = SmallRng::seed_from_u64(5);
+    let mut rx = [0u8; 2048];
+    let in_flight = || limiter.with(|l| l.in_flight());
+    // The caller gives up (a timeout, a select on a button press) once the request is out.
+    let sent = async {
+        while in_flight() == 0 {
+            embassy_futures::yield_now().await;
+        }
+    };
+    let outcome = block_on(select(
+        client.get(&server.base_url(), &mut rx, &mut rng),
+        sent,
+    ));
+    assert!(
+        matches!(outcome, Either::Second(())),
+        "the stalled request cannot finish"
+    );
+    assert_eq!(in_flight(), 0, "the dropped request's grant was released");
+    // Released, not forgotten: the request may have reached the server, so it stays counted,
+    // and a next one is not held back as if the first were still in flight.
+    assert!(limiter.try_acquire().is_ok());
 }

@@ -8,9 +8,8 @@
 use crate::cache::Cache;
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
-use crate::shared::{SharedLimiter, Ticket};
-use headroom_core::backoff::{Attempt, Decision, Method, RetryPolicy};
-use headroom_core::observation::Observation;
+use crate::shared::SharedLimiter;
+use headroom_core::{Decision, Driver, Method, Observation, RetryPolicy, UnixTime};
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,11 +69,16 @@ impl Response {
         String::from_utf8_lossy(&self.body)
     }
 
-    /// This response reduced to rate-limit facts, read against the wall clock `now_unix`.
-    pub fn observation(&self, now_unix: Option<u64>) -> Observation {
+    /// This response reduced to rate-limit facts, read against the wall clock `now`.
+    pub fn observation(&self, now: Option<UnixTime>) -> Observation {
         let headers = self.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
-        let body = (self.status >= 400).then_some(self.body.as_slice());
-        Observation::parse(Some(self.status), headers, body, now_unix, &mut [0u8; 1024])
+        let response = headroom_core::Response {
+            status: Some(self.status),
+            headers,
+            body: (self.status >= 400).then_some(self.body.as_slice()),
+            received_at: now,
+        };
+        Observation::of(&response, &mut [0u8; 1024])
     }
 }
 
@@ -247,34 +251,38 @@ impl<C: Clock> Client<C> {
                 ..hit
             });
         }
-        let mut attempt = Attempt::new(Method::from_name(request.method));
-        let mut attempts = 0;
+        let mut driver = Driver::new(Method::from_name(request.method), self.retry);
         loop {
-            let ticket = self.limiter.acquire()?;
-            attempts += 1;
+            let ticket = self.limiter.next_send(&mut driver)?;
+            let attempts = driver.attempts();
             Stats::bump(&self.stats.sent);
-            let (response, obs) = match self.attempt(request, ticket, attempts) {
+            let (response, obs, body_error) = match self.attempt(request, attempts) {
                 Err(Failed::NoResponse(source)) => {
-                    match attempt.after_no_response(&self.retry, &mut rand::rng()) {
-                        Some(after) => {
+                    log::warn!("headroom: {} {}: {source}", request.method, request.url);
+                    match self.limiter.lost(&mut driver, ticket) {
+                        Decision::Retry { after, .. } => {
                             Stats::bump(&self.stats.retries);
                             log::info!(
-                                "headroom: {} {}: {source}; retry {} in {} ms",
+                                "headroom: {} {}: retry {attempts} in {} ms",
                                 request.method,
                                 request.url,
-                                attempt.retries(),
                                 after.as_millis()
                             );
-                            clock.sleep(after);
                             continue;
                         }
-                        None => return Err(Error::Transport { attempts, source }),
+                        _ => return Err(Error::Transport { attempts, source }),
                     }
                 }
+                // The ticket is released as it drops.
                 Err(Failed::Other(e)) => return Err(e),
                 Ok(answered) => answered,
             };
-            match attempt.next(&self.retry, &obs, &mut rand::rng()) {
+            let decision = self.limiter.answered(&mut driver, ticket, &obs);
+            if let Some(source) = body_error {
+                // The head arrived and was observed; a body that failed is not retried.
+                return Err(Error::Transport { attempts, source });
+            }
+            match decision {
                 Decision::Done => {
                     if let Some(c) = cache.filter(|_| (200..300).contains(&response.status)) {
                         c.put(request.url, clock.now(), &response);
@@ -284,11 +292,10 @@ impl<C: Clock> Client<C> {
                 Decision::Retry { after, from_server } => {
                     Stats::bump(&self.stats.retries);
                     log::info!(
-                        "headroom: {} {} → {}; retry {} in {} ms ({})",
+                        "headroom: {} {} → {}; retry {attempts} in {} ms ({})",
                         request.method,
                         request.url,
                         response.status,
-                        attempt.retries(),
                         after.as_millis(),
                         if from_server {
                             "server's delay"
@@ -296,11 +303,10 @@ impl<C: Clock> Client<C> {
                             "backoff"
                         }
                     );
-                    clock.sleep(after);
                 }
                 Decision::GiveUp(reason) => {
                     log::warn!(
-                        "headroom: {} {} → {}: {reason:?}",
+                        "headroom: {} {} → {}: {reason}",
                         request.method,
                         request.url,
                         response.status
@@ -314,27 +320,17 @@ impl<C: Clock> Client<C> {
         }
     }
 
-    /// One request under `ticket`; the response's facts go back to the limiter either way, and
-    /// to the caller with the response.
+    /// One request; the response with its facts, and the body's error if only the head came.
     fn attempt(
         &self,
         request: &Request<'_>,
-        ticket: Ticket,
         attempts: u32,
-    ) -> Result<(Response, Observation), Failed> {
-        let result = self.call(request);
+    ) -> Result<(Response, Observation, Option<ureq::Error>), Failed> {
         let clock = self.limiter.clock();
-        let (status, headers, body) = match result {
+        let (status, headers, body) = match self.call(request) {
             Ok(parts) => parts,
-            Err(Error::Transport { source, .. }) => {
-                self.limiter.release(ticket);
-                log::warn!("headroom: {} {}: {source}", request.method, request.url);
-                return Err(Failed::NoResponse(source));
-            }
-            Err(other) => {
-                self.limiter.release(ticket);
-                return Err(Failed::Other(other));
-            }
+            Err(Error::Transport { source, .. }) => return Err(Failed::NoResponse(source)),
+            Err(other) => return Err(Failed::Other(other)),
         };
         let (body, body_error) = match body {
             Ok(b) => (b, None),
@@ -347,25 +343,23 @@ impl<C: Clock> Client<C> {
             attempts,
             from_cache: false,
         };
-        let obs = response.observation(clock.unix_ms().map(|ms| ms / 1000));
-        for ignored in &obs.ignored {
+        let now = clock
+            .unix_ms()
+            .map(|ms| UnixTime::from_secs(i64::try_from(ms / 1000).unwrap_or(i64::MAX)));
+        let obs = response.observation(now);
+        for ignored in obs.ignored() {
             log::debug!(
                 "headroom: ignored {} ({})",
                 ignored.field.name(),
                 ignored.reason.as_str()
             );
         }
-        self.limiter.observe(ticket, &obs);
         match status {
             200..=299 => Stats::bump(&self.stats.ok),
             429 => Stats::bump(&self.stats.throttled),
             _ => {}
         }
-        match body_error {
-            // The head arrived and was observed; a body that failed is not retried.
-            Some(source) => Err(Failed::Other(Error::Transport { attempts, source })),
-            None => Ok((response, obs)),
-        }
+        Ok((response, obs, body_error))
     }
 
     /// Sends once; the body is read separately so that its failure keeps the headers.

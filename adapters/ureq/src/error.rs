@@ -1,9 +1,8 @@
 //! What can go wrong, as one enum: each variant says what happened and keeps what was known.
 
 use crate::client::Response;
-use headroom_core::backoff::GiveUp;
-use headroom_core::limiter::{Cause, StateError};
-use headroom_core::time::Duration;
+use headroom_core::limiter::StateError;
+use headroom_core::{Cause, Duration, GiveUp};
 use std::fmt;
 
 /// An error from this crate.
@@ -48,30 +47,11 @@ impl fmt::Display for Error {
             Error::Transport { attempts, source } => {
                 write!(f, "transport error after {attempts} attempt(s): {source}")
             }
-            Error::GaveUp { reason, response } => {
-                let why = match reason {
-                    GiveUp::RetriesExhausted { attempts } => {
-                        format!("gave up after {attempts} attempts")
-                    }
-                    GiveUp::ServerAsks { secs } => {
-                        format!("server asks to wait {secs} s, over the maximum wait")
-                    }
-                    GiveUp::NotIdempotent => {
-                        "not retried: the method is not idempotent".to_string()
-                    }
-                };
-                write!(f, "HTTP {}: {why}", response.status)
-            }
+            Error::GaveUp { reason, response } => write!(f, "HTTP {}: {reason}", response.status),
             Error::WouldWait { wait, cause } => write!(
                 f,
-                "rate limited: the next request is allowed in {} s ({}), over the maximum wait",
+                "rate limited: the next request is allowed in {} s ({cause}), over the maximum wait",
                 wait.as_secs_ceil(),
-                match cause {
-                    Cause::Window(i) => format!("window {i} full"),
-                    Cause::ServerBudget => "server quota spent".to_string(),
-                    Cause::Paused => "server asked to wait".to_string(),
-                    Cause::Discovering => "first request in flight".to_string(),
-                }
             ),
             Error::InvalidRate(why) => write!(f, "invalid rate {why}"),
             Error::InvalidRequest(why) => write!(f, "invalid request: {why}"),
@@ -88,6 +68,7 @@ impl std::error::Error for Error {
         match self {
             Error::Transport { source, .. } => Some(source),
             Error::State(e) => Some(e),
+            Error::GaveUp { reason, .. } => Some(reason),
             _ => None,
         }
     }

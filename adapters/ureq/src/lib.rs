@@ -35,8 +35,8 @@
 //! fields at `debug`, retries at `info`, give-ups and transport errors at `warn`.
 //!
 //! Nothing here panics on what a server sends; a server cannot make a caller wait longer than
-//! the configured caps ([`headroom_core::limiter::Config::max_wait_ms`] and
-//! [`headroom_core::backoff::RetryPolicy::max_wait`], 300 s by default): beyond them the call
+//! the configured cap ([`headroom_core::Config::max_wait`], 300 s by default, one setting
+//! for the limiter's waits and the server's): beyond it the call
 //! fails at once with [`Error::WouldWait`] or [`Error::GaveUp`].
 
 pub mod cache;

@@ -11,10 +11,11 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
-use headroom_core::limiter::{Config, Denied, Grant, Limiter};
-use headroom_core::observation::Observation;
-use headroom_core::time::Duration;
-use headroom_core::window::{Buckets, Log, Track, Window};
+use headroom_core::window::Track;
+use headroom_core::{
+    Buckets, Config, Decision, Denied, Driver, Duration, Grant, Limiter, Log, Observation, Step,
+    Window,
+};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -122,10 +123,42 @@ pub fn std_windows(rates: &[Rate]) -> Result<StdWindows, Error> {
 }
 
 /// Permission to send one request, from [`SharedLimiter::acquire`]. Give it back with
-/// [`SharedLimiter::observe`] or [`SharedLimiter::release`].
+/// [`SharedLimiter::observe`] or [`SharedLimiter::release`]. A ticket that is dropped (a
+/// panic, an early return) releases its grant, so no capacity stays in flight for good.
 #[must_use = "return the ticket with observe() or release()"]
-#[derive(Debug)]
-pub struct Ticket(Grant);
+pub struct Ticket<C: Clock = SystemClock> {
+    inner: Arc<Inner<C>>,
+    grant: Option<Grant>,
+}
+
+impl<C: Clock> Ticket<C> {
+    fn take(mut self) -> Option<Grant> {
+        self.grant.take()
+    }
+}
+
+impl<C: Clock> Drop for Ticket<C> {
+    fn drop(&mut self) {
+        if let Some(grant) = self.grant.take() {
+            lock(&self.inner).release(grant);
+            self.inner.changed.notify_all();
+        }
+    }
+}
+
+impl<C: Clock> fmt::Debug for Ticket<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ticket")
+            .field("held", &self.grant.is_some())
+            .finish()
+    }
+}
+
+fn lock<C>(inner: &Inner<C>) -> MutexGuard<'_, Limiter<StdWindows, 4>> {
+    // A panic elsewhere while holding the lock cannot leave the limiter inconsistent: every
+    // core call is all-or-nothing. Keep going with its state.
+    inner.limiter.lock().unwrap_or_else(|p| p.into_inner())
+}
 
 struct Inner<C> {
     limiter: Mutex<Limiter<StdWindows, 4>>,
@@ -187,55 +220,94 @@ impl<C: Clock> SharedLimiter<C> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Limiter<StdWindows, 4>> {
-        // A panic elsewhere while holding the lock cannot leave the limiter inconsistent: every
-        // core call is all-or-nothing. Keep going with its state.
-        self.inner.limiter.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.inner)
+    }
+
+    fn ticket(&self, grant: Grant) -> Ticket<C> {
+        Ticket {
+            inner: Arc::clone(&self.inner),
+            grant: Some(grant),
+        }
     }
 
     /// Takes a ticket now, or says how long until one is available.
-    pub fn try_acquire(&self) -> Result<Ticket, Denied> {
+    pub fn try_acquire(&self) -> Result<Ticket<C>, Denied> {
         let now = self.inner.clock.now();
-        self.lock().try_acquire(now).map(Ticket)
+        let grant = self.lock().try_acquire(now)?;
+        Ok(self.ticket(grant))
     }
 
     /// Blocks until the limiter grants a request. Fails with [`Error::WouldWait`] instead of
-    /// waiting longer than [`Config::max_wait_ms`]. Woken early when a response frees quota.
-    pub fn acquire(&self) -> Result<Ticket, Error> {
+    /// waiting longer than [`Config::max_wait`]. Woken early when a response frees quota.
+    pub fn acquire(&self) -> Result<Ticket<C>, Error> {
+        self.next_send(&mut Driver::new(
+            headroom_core::Method::Get,
+            Default::default(),
+        ))
+    }
+
+    /// Sleeps as `driver` says until it may send, then takes the ticket: the core's retry
+    /// driver decides, this only sleeps (woken early when a response frees quota).
+    pub(crate) fn next_send(&self, driver: &mut Driver) -> Result<Ticket<C>, Error> {
         let mut guard = self.lock();
         loop {
             let now = self.inner.clock.now();
-            match guard.try_acquire(now) {
-                Ok(grant) => return Ok(Ticket(grant)),
-                Err(denied) if !denied.within_max_wait => {
+            let until = match driver.next(&mut guard, now) {
+                Step::Send(grant) => return Ok(self.ticket(grant)),
+                Step::WouldWait(denied) => {
                     return Err(Error::WouldWait {
                         wait: denied.until.saturating_duration_since(now),
                         cause: denied.cause,
                     });
                 }
-                Err(denied) => {
-                    let wait = denied.until.saturating_duration_since(now);
-                    log::debug!(
-                        "headroom: waiting {} ms ({:?})",
-                        wait.as_millis(),
-                        denied.cause
-                    );
-                    guard = self.inner.clock.wait(&self.inner.changed, guard, wait);
-                }
-            }
+                Step::Wait(until) => until,
+            };
+            let wait = until.saturating_duration_since(now);
+            log::debug!("headroom: waiting {} ms", wait.as_millis());
+            guard = self.inner.clock.wait(&self.inner.changed, guard, wait);
         }
     }
 
-    /// Feeds the response to the request `ticket` allowed, and wakes waiting threads.
-    pub fn observe<const P: usize>(&self, ticket: Ticket, obs: &Observation<P>) {
+    /// Feeds the response to `ticket`'s request to the limiter and `driver`, and wakes waiting
+    /// threads; the driver decides what follows.
+    pub(crate) fn answered<const P: usize>(
+        &self,
+        driver: &mut Driver,
+        ticket: Ticket<C>,
+        obs: &Observation<P>,
+    ) -> Decision {
         let now = self.inner.clock.now();
-        self.lock().observe(now, ticket.0, obs);
+        let decision = match ticket.take() {
+            Some(grant) => driver.answered(&mut self.lock(), now, grant, obs, &mut rand::rng()),
+            None => Decision::Done,
+        };
+        self.inner.changed.notify_all();
+        decision
+    }
+
+    /// `ticket`'s request got no response: released, and decided by `driver`.
+    pub(crate) fn lost(&self, driver: &mut Driver, ticket: Ticket<C>) -> Decision {
+        let now = self.inner.clock.now();
+        let decision = match ticket.take() {
+            Some(grant) => driver.lost(&mut self.lock(), now, grant, &mut rand::rng()),
+            None => Decision::GiveUp(headroom_core::GiveUp::NoResponse),
+        };
+        self.inner.changed.notify_all();
+        decision
+    }
+
+    /// Feeds the response to the request `ticket` allowed, and wakes waiting threads.
+    pub fn observe<const P: usize>(&self, ticket: Ticket<C>, obs: &Observation<P>) {
+        let now = self.inner.clock.now();
+        if let Some(grant) = ticket.take() {
+            self.lock().observe(now, grant, obs);
+        }
         self.inner.changed.notify_all();
     }
 
     /// The request got no response; it stays counted in the windows.
-    pub fn release(&self, ticket: Ticket) {
-        self.lock().release(ticket.0);
-        self.inner.changed.notify_all();
+    pub fn release(&self, ticket: Ticket<C>) {
+        drop(ticket);
     }
 
     /// The limiter's state as bytes, dated by the clock, for [`SharedLimiter::restore_state`]

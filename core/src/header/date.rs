@@ -6,12 +6,15 @@
 //!
 //! ```
 //! use headroom_core::header::parse_http_date;
-//! assert_eq!(parse_http_date(b"Sun, 06 Nov 1994 08:49:37 GMT", None), Some(784111777));
-//! assert_eq!(parse_http_date(b"Sunday, 06-Nov-94 08:49:37 GMT", None), Some(784111777));
-//! assert_eq!(parse_http_date(b"Sun Nov  6 08:49:37 1994", None), Some(784111777));
+//! use headroom_core::time::UnixTime;
+//! let t = Some(UnixTime::from_secs(784111777));
+//! assert_eq!(parse_http_date(b"Sun, 06 Nov 1994 08:49:37 GMT", None), t);
+//! assert_eq!(parse_http_date(b"Sunday, 06-Nov-94 08:49:37 GMT", None), t);
+//! assert_eq!(parse_http_date(b"Sun Nov  6 08:49:37 1994", None), t);
 //! assert_eq!(parse_http_date(b"sun, 06 nov 1994 08:49:37 gmt", None), None); // case-sensitive
 //! ```
 
+use crate::time::UnixTime;
 const DAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
 const LONG_DAYS: [&[u8]; 7] = [
     b"Monday",
@@ -33,14 +36,14 @@ const ASCTIME: &[u8] = b" bbb _d hh:mm:ss yyyy"; // Sun Nov  6 08:49:37 1994
 
 /// Seen from this instant (2019-12-31T23:59:59Z), the 50-year rule reads `70..=99` as 19xx
 /// and `00..=69` as 20xx: the pivot used when the caller has no clock.
-const NO_CLOCK_PIVOT: u64 = 1_577_836_799;
+const NO_CLOCK_PIVOT: i64 = 1_577_836_799;
 
 /// Parses an HTTP-date into Unix seconds.
 ///
-/// `now_unix` resolves RFC 850 two-digit years: a date more than 50 years in the future means
+/// `now` (the caller's wall clock) resolves RFC 850 two-digit years: a date more than 50 years in the future means
 /// the most recent past year with those digits (RFC 9110 §5.6.7). Without it, `70..=99` mean
 /// 19xx and `00..=69` mean 20xx. The weekday must be a valid name but is not cross-checked.
-pub fn parse_http_date(s: &[u8], now_unix: Option<u64>) -> Option<i64> {
+pub fn parse_http_date(s: &[u8], now: Option<UnixTime>) -> Option<UnixTime> {
     let s = trim_ows(s);
     let split = s.iter().position(|b| !b.is_ascii_alphabetic())?;
     let (weekday, rest) = s.split_at(split);
@@ -80,11 +83,17 @@ pub fn parse_http_date(s: &[u8], now_unix: Option<u64>) -> Option<i64> {
     }
     let secs = h * 3600 + m * 60 + sec;
     let year = if two_digit_year {
-        full_year(year, month, day, secs, now_unix.unwrap_or(NO_CLOCK_PIVOT))
+        full_year(
+            year,
+            month,
+            day,
+            secs,
+            now.map_or(NO_CLOCK_PIVOT, UnixTime::as_secs),
+        )
     } else {
         year
     };
-    civil(year, month, day, secs)
+    civil(year, month, day, secs).map(UnixTime::from_secs)
 }
 
 fn pack(letters: &[u8]) -> u32 {
@@ -92,8 +101,7 @@ fn pack(letters: &[u8]) -> u32 {
 }
 
 /// The latest year ending in `yy` whose date is at most 50 years after `now`.
-fn full_year(yy: i32, month: i32, day: i32, secs: i32, now: u64) -> i32 {
-    let now = i64::try_from(now).unwrap_or(i64::MAX);
+fn full_year(yy: i32, month: i32, day: i32, secs: i32, now: i64) -> i32 {
     let fifty_years_before = |year: i32| unix(year - 50, month, day, secs);
     let mut year = 1900 + yy;
     while year + 100 <= 9999 && fifty_years_before(year + 100) <= now {

@@ -9,10 +9,11 @@ mod retry_after;
 
 pub use body::body_retry_after;
 pub use date::parse_http_date;
-pub use ratelimit::{
-    EPOCH_THRESHOLD, Fact, LegacyKind, Name, QuotaUnit, Reset, legacy_field, policy_field,
-    ratelimit_field,
-};
+pub(crate) use ratelimit::LegacyKind;
+pub use ratelimit::QuotaUnit;
+#[cfg(feature = "legacy")]
+pub(crate) use ratelimit::legacy_field;
+pub(crate) use ratelimit::{Fact, Name, Reset, policy_field, ratelimit_field};
 pub use retry_after::{RetryAfter, parse_retry_after};
 
 pub(crate) use date::trim_ows;
@@ -60,6 +61,8 @@ impl core::fmt::Display for Reason {
         f.write_str(self.as_str())
     }
 }
+
+impl core::error::Error for Reason {}
 
 /// Whether this build reads `field` (without `legacy`, only the current drafts' fields).
 const fn is_read(field: Field) -> bool {
@@ -156,7 +159,7 @@ impl Field {
     }
 
     /// Recognises a field name, case-insensitively: any of [`Field::ALL`] with the `legacy`
-    /// feature; without it, only the fields whose [`Field::legacy_kind`] is `None`.
+    /// feature; without it, only the current drafts' fields, `Retry-After`, `Date` and `Age`.
     pub fn from_name(name: &str) -> Option<Field> {
         let name = name.trim_ascii();
         READ.iter()
@@ -165,7 +168,7 @@ impl Field {
     }
 
     /// The legacy number this field carries, if it is one of the ≤ -06 or `X-` fields.
-    pub const fn legacy_kind(self) -> Option<LegacyKind> {
+    pub(crate) const fn legacy_kind(self) -> Option<LegacyKind> {
         match self {
             Field::RateLimitLimit | Field::XRateLimitLimit | Field::XRateLimitLimitTwitter => {
                 Some(LegacyKind::Limit)

@@ -10,12 +10,17 @@
 //! A field that fails to parse is reported as a whole ([`Reason`]); within a valid field, a member
 //! that lacks a required parameter or has one of the wrong type is skipped.
 
+// The legacy forms' readers are compiled in every build, so that the same code is tested
+// with and without the feature; only their callers are left out without `legacy`.
+#![cfg_attr(not(feature = "legacy"), allow(dead_code))]
+
 use super::Reason;
 use crate::sf::{self, BareItem, Item, Member, SfStr, SfToken, Step};
+use crate::time::UnixTime;
 
 /// A policy's name as it appeared: a String, a Token, or none (older drafts and legacy headers).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Name<'a> {
+pub(crate) enum Name<'a> {
     /// No name: drafts ≤ -07 and legacy headers describe one unnamed policy.
     Unnamed,
     /// A String name, escapes intact.
@@ -35,17 +40,12 @@ impl Name<'_> {
         };
         SfStr(raw).bytes()
     }
-
-    /// The name's characters (escapes undone).
-    pub fn chars(&self) -> impl Iterator<Item = char> + '_ {
-        self.bytes().map(char::from)
-    }
 }
 
 /// A reset value as sent: seconds from now, or possibly a Unix time (legacy forms; see
 /// [`Reset::secs_from`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reset {
+pub(crate) enum Reset {
     /// Seconds from the response (the drafts' `t` is always this).
     Delta(u32),
     /// A number that is seconds at some services and a Unix time at others.
@@ -53,18 +53,18 @@ pub enum Reset {
 }
 
 /// Values above this are taken as Unix times (2001-09-09), below as seconds to wait.
-pub const EPOCH_THRESHOLD: u32 = 1_000_000_000;
+pub(crate) const EPOCH_THRESHOLD: u32 = 1_000_000_000;
 
 impl Reset {
     /// Seconds from the response's time. An epoch-style value is converted against
-    /// `reference_unix` (the `Date` header, else the caller's clock); a past time gives 0; an
+    /// `reference` (the `Date` header, else the caller's clock); a past time gives 0; an
     /// epoch value with no reference is `None`.
-    pub fn secs_from(self, reference_unix: Option<i64>) -> Option<u32> {
+    pub fn secs_from(self, reference: Option<UnixTime>) -> Option<u32> {
         match self {
             Reset::Delta(s) => Some(s),
             Reset::Ambiguous(s) if s <= EPOCH_THRESHOLD => Some(s),
             Reset::Ambiguous(at) => {
-                let wait = i64::from(at).saturating_sub(reference_unix?);
+                let wait = i64::from(at).saturating_sub(reference?.as_secs());
                 saturating_u32(wait.max(0))
             }
         }
@@ -88,7 +88,7 @@ pub enum QuotaUnit {
 
 /// One statement a field makes about one policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fact<'a> {
+pub(crate) struct Fact<'a> {
     /// Which policy.
     pub name: Name<'a>,
     /// Quota units per window.
@@ -257,13 +257,19 @@ fn facts<'a>(
 }
 
 /// `RateLimit-Policy`: named policies (-08+, `q` required) or `quota;w=…` items (≤ -07).
-pub fn policy_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> Result<(), Reason> {
+pub(crate) fn policy_field<'a>(
+    value: &'a [u8],
+    mut sink: impl FnMut(Fact<'a>),
+) -> Result<(), Reason> {
     facts(value, ListField::Policy, &mut sink)
 }
 
 /// `RateLimit`: a List of named items with `r`/`t` (-08+), or (with the `legacy` feature) the
 /// -07 Dictionary `limit=…, remaining=…, reset=…`, which is otherwise a syntax error.
-pub fn ratelimit_field<'a>(value: &'a [u8], mut sink: impl FnMut(Fact<'a>)) -> Result<(), Reason> {
+pub(crate) fn ratelimit_field<'a>(
+    value: &'a [u8],
+    mut sink: impl FnMut(Fact<'a>),
+) -> Result<(), Reason> {
     #[cfg(feature = "legacy")]
     if let Some(fact) = draft7_dictionary(value) {
         sink(fact);
@@ -297,7 +303,7 @@ fn draft7_dictionary(value: &[u8]) -> Option<Fact<'_>> {
 
 /// Which legacy number a field carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LegacyKind {
+pub(crate) enum LegacyKind {
     /// `*-Limit`: the quota; ≤ -03 drafts append `quota;w=…` policies as further list members.
     Limit,
     /// `*-Remaining`.
@@ -310,7 +316,7 @@ pub enum LegacyKind {
 
 /// One legacy or ≤ -06 numeric field (`RateLimit-Limit`, `X-RateLimit-Reset`, …).
 /// `used` is reported as a fact with `remaining: None` and stored by the caller.
-pub fn legacy_field<'a>(
+pub(crate) fn legacy_field<'a>(
     kind: LegacyKind,
     value: &'a [u8],
     mut sink: impl FnMut(Fact<'a>, Option<u32>),

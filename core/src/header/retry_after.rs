@@ -2,6 +2,7 @@
 
 use super::Reason;
 use super::date::{parse_http_date, trim_ows};
+use crate::time::UnixTime;
 
 /// A parsed `Retry-After` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -9,19 +10,17 @@ use super::date::{parse_http_date, trim_ows};
 pub enum RetryAfter {
     /// `delay-seconds`; absurdly long values saturate and are capped by the caller's policy.
     Seconds(u64),
-    /// An HTTP-date, as Unix seconds.
-    Date(i64),
+    /// An HTTP-date.
+    Date(UnixTime),
 }
 
 impl RetryAfter {
-    /// Seconds to wait from the response's time (`reference_unix`, from its `Date` header or the
+    /// Seconds to wait from the response's time (`reference`, from its `Date` header or the
     /// caller's wall clock). A date in the past means 0. A date with no reference time is `None`.
-    pub fn delay_secs(self, reference_unix: Option<i64>) -> Option<u64> {
+    pub fn delay_secs(self, reference: Option<UnixTime>) -> Option<u64> {
         match self {
             RetryAfter::Seconds(s) => Some(s),
-            RetryAfter::Date(at) => {
-                Some(u64::try_from(at.saturating_sub(reference_unix?)).unwrap_or(0))
-            }
+            RetryAfter::Date(at) => Some(at.secs_since(reference?)),
         }
     }
 }
@@ -31,13 +30,14 @@ impl RetryAfter {
 ///
 /// ```
 /// use headroom_core::header::{parse_retry_after, RetryAfter};
+/// use headroom_core::time::UnixTime;
 /// assert_eq!(parse_retry_after(b"12", None), Ok(RetryAfter::Seconds(12)));
 /// assert!(parse_retry_after(b"-5", None).is_err());
 /// let at = parse_retry_after(b"Sun, 06 Nov 1994 08:49:37 GMT", None).unwrap();
-/// assert_eq!(at.delay_secs(Some(784111777 - 30)), Some(30));
-/// assert_eq!(at.delay_secs(Some(784111777 + 30)), Some(0));
+/// assert_eq!(at.delay_secs(Some(UnixTime::from_secs(784111777 - 30))), Some(30));
+/// assert_eq!(at.delay_secs(Some(UnixTime::from_secs(784111777 + 30))), Some(0));
 /// ```
-pub fn parse_retry_after(value: &[u8], now_unix: Option<u64>) -> Result<RetryAfter, Reason> {
+pub fn parse_retry_after(value: &[u8], now: Option<UnixTime>) -> Result<RetryAfter, Reason> {
     let v = trim_ows(value);
     if !v.is_empty() && v.iter().all(u8::is_ascii_digit) {
         let secs = v.iter().fold(0u64, |acc, &b| {
@@ -45,7 +45,7 @@ pub fn parse_retry_after(value: &[u8], now_unix: Option<u64>) -> Result<RetryAft
         });
         return Ok(RetryAfter::Seconds(secs));
     }
-    parse_http_date(v, now_unix)
+    parse_http_date(v, now)
         .map(RetryAfter::Date)
         .ok_or(Reason::NotSecondsOrDate)
 }

@@ -34,7 +34,7 @@
 use super::{Budget, Limiter, Tuning};
 use crate::sat_u32;
 use crate::time::{Duration, Instant};
-use crate::window::{MaybeQuota, Windows};
+use crate::window::{Crate, MaybeQuota, Windows};
 use core::fmt;
 
 /// The first bytes of a saved state: a name and the form's version.
@@ -162,7 +162,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
     /// Bytes [`Limiter::save`] needs at `now`.
     pub fn saved_len(&self, now: Instant) -> usize {
         let mut len = HEAD + 1 + B * BUDGET + 1;
-        let guard = self.config().guard_ms;
+        let guard = self.config().guard;
         self.windows.each(|i, rule, _| {
             len += RULE;
             if !rule.is_unset() {
@@ -200,7 +200,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             w.bytes(&[u8::from(b.awaiting_probe), u8::from(b.short)]);
         }
         w.bytes(&[self.windows.count() as u8]);
-        let guard = self.config().guard_ms;
+        let guard = self.config().guard;
         self.windows.each(|i, rule, _| {
             let mut groups = 0u16;
             let length = super::effective_length(rule, guard);
@@ -273,8 +273,8 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             };
         }
         r.u8();
-        let guard = self.config().guard_ms;
-        self.windows.each_mut(|_, rule, track| {
+        let guard = self.config().guard;
+        self.windows.each_mut(Crate(()), |_, rule, track| {
             let length_ms = r.u32();
             let _local = r.u32();
             let server = r.u32();

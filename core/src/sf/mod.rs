@@ -121,6 +121,8 @@ impl core::fmt::Display for Error {
     }
 }
 
+impl core::error::Error for Error {}
+
 /// Joins the lines of one field with `", "` into `buf` (RFC 9110 §5.3), returning the joined
 /// value, or [`ErrorKind::TooLong`] when `buf` is too small. A single line is returned as is.
 pub fn join_lines<'b, 'l>(

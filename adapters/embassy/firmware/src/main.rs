@@ -29,10 +29,10 @@ async fn main(spawner: Spawner) {
 #[cfg(feature = "paced")]
 mod paced {
     use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
-    use headroom_embassy::{SharedLimiter, SynthLinkWindows};
+    use headroom_embassy::{MinuteAndDay, SharedLimiter};
 
     /// Every task of the device shares this limiter.
-    pub static API: SharedLimiter<CriticalSectionRawMutex, SynthLinkWindows> =
+    pub static API: SharedLimiter<CriticalSectionRawMutex, MinuteAndDay> =
         SharedLimiter::new(headroom_embassy::synthlink());
 
     /// xorshift64, seeded per device; a real device would use its hardware RNG.
@@ -124,8 +124,7 @@ async fn poll() {
 #[cfg(all(feature = "paced", not(feature = "client")))]
 #[embassy_executor::task]
 async fn poll() {
-    use headroom_embassy::headroom_core::backoff::{Method, RetryPolicy};
-    use headroom_embassy::headroom_core::observation::Observation;
+    use headroom_embassy::headroom_core::{Method, Response, RetryPolicy};
     let stack = net::Stack;
     let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
     loop {
@@ -135,7 +134,7 @@ async fn poll() {
             &RetryPolicy::DEFAULT,
             Method::Get,
             &mut rng,
-            async |_| {
+            async |_, obs| {
                 let filled = exchange(&stack, &mut rx).await.ok_or(())?;
                 let mut headers = [httparse::EMPTY_HEADER; 32];
                 let mut parsed = httparse::Response::new(&mut headers);
@@ -143,9 +142,10 @@ async fn poll() {
                     return Err(());
                 };
                 let fields = parsed.headers.iter().map(|h| (h.name, h.value));
-                let obs: Observation =
-                    Observation::parse(parsed.code, fields, None, None, &mut [0u8; 256]);
-                Ok((obs, head))
+                let mut response = Response::headers_only(fields);
+                response.status = parsed.code;
+                obs.parse(&response, &mut [0u8; 256]);
+                Ok(head)
             },
         )
         .await;
