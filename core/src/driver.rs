@@ -17,7 +17,7 @@
 //! // The server answers 429 with Retry-After: 2, then 200.
 //! let mut statuses = [429u16, 200].into_iter();
 //! let status = loop {
-//!     match driver.next(&mut limiter, now) {
+//!     match driver.step(&mut limiter, now) {
 //!         Step::Wait(until) => now = until, // an adapter sleeps here
 //!         Step::WouldWait(denied) => panic!("a wait past max_wait: {denied:?}"),
 //!         Step::Send(grant) => {
@@ -65,7 +65,7 @@ pub enum Step {
 pub enum Decision {
     /// Not a retryable response: hand it to the caller.
     Done,
-    /// Retry after this delay: ask [`Driver::next`] again (it says how long to sleep).
+    /// Retry after this delay: ask [`Driver::step`] again (it says how long to sleep).
     Retry {
         /// How long to wait.
         after: Duration,
@@ -152,7 +152,7 @@ impl Driver {
     }
 
     /// What to do at `now`: send (with a grant taken from `limiter`), wait, or stop.
-    pub fn next<W: Windows, const B: usize, C: Tuning>(
+    pub fn step<W: Windows, const B: usize, C: Tuning>(
         &mut self,
         limiter: &mut Limiter<W, B, C>,
         now: Instant,

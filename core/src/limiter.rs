@@ -731,8 +731,12 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // by as much again, and the error would grow window after window. A fixed-window
         // server resets one window after its last reset: where that agrees with this `t`, it
         // is the sharper estimate (and no earlier than this window's end, as the last was not).
-        let periodic = carried.until + window;
-        let slack = ROUNDING + self.guard_for(window);
+        // Many servers start a window at its first request instead (express-rate-limit's
+        // memory store, an INCR with EXPIRE): this window began when the probe sent at the
+        // last `until` arrived, so its reset is a trip later; the guard covers the trip.
+        let guard = self.guard_for(window);
+        let periodic = carried.until + window + guard;
+        let slack = ROUNDING + guard;
         if current.is_some()
             && window >= MEASURED_WINDOW
             && periodic < until

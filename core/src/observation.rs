@@ -435,13 +435,7 @@ fn resolve(reset: Option<Reset>, reference: Option<UnixTime>) -> Result<Option<u
 }
 
 fn age(v: &[u8]) -> Result<u64, Reason> {
-    let v = trim_ows(v);
-    if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
-        return Err(Reason::NotANumber);
-    }
-    Ok(v.iter().fold(0u64, |a, &b| {
-        a.saturating_mul(10).saturating_add(u64::from(b - b'0'))
-    }))
+    header::parse_digits(trim_ows(v)).ok_or(Reason::NotANumber)
 }
 
 /// The field's value: its only line as is, or its lines joined in `scratch` (one function

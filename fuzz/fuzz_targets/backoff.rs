@@ -75,7 +75,7 @@ fuzz_target!(|c: Case| {
         // A fresh limiter each time: only the driver's own rules are under test.
         let mut limiter: Limiter<Window<Log<4>>> = Limiter::new(Window::learned_exact(), config);
         let grant = loop {
-            match driver.next(&mut limiter, now) {
+            match driver.step(&mut limiter, now) {
                 Step::Send(grant) => break grant,
                 Step::Wait(until) => {
                     assert!(until <= now + config.max_wait, "{until:?} from {now:?}");

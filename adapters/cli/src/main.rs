@@ -66,6 +66,10 @@ enum Command {
         /// Misbehave, for testing clients: close connections or stall.
         #[arg(long, value_enum, default_value_t = serve::Fault::None)]
         fault: serve::Fault,
+        /// Where windows start: on the clock, or at an identity's first request after the last
+        /// window (as express-rate-limit's memory store and Redis INCR + EXPIRE counters do).
+        #[arg(long, value_enum, default_value_t = serve::WindowStart::Clock)]
+        window_start: serve::WindowStart,
     },
     /// Run serve and fetch in-process with scaled windows and compare with the ideal schedule.
     Demo {
@@ -147,6 +151,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             keys,
             headers,
             fault,
+            window_start,
         } => {
             let keys = if keys.is_empty() {
                 serve::default_keys()
@@ -166,6 +171,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 keys,
                 headers,
                 fault,
+                window_start,
             };
             let server = serve::spawn(options.clone(), SystemClock::new())
                 .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;

@@ -72,6 +72,18 @@ pub fn synthlink_policy() -> Vec<PolicySpec> {
     ]
 }
 
+/// Where a server's windows start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum WindowStart {
+    /// On the clock: a window of `w` seconds starts at every multiple of `w` since the Unix
+    /// epoch, for every identity at once (SynthLink's documented behaviour).
+    #[default]
+    Clock,
+    /// At an identity's first request after its last window ended, as express-rate-limit's
+    /// memory store and a Redis `INCR` + `EXPIRE` counter do.
+    FirstRequest,
+}
+
 /// Which rate-limit headers the server sends.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum HeaderMode {
@@ -109,6 +121,8 @@ pub struct ServeOptions {
     pub headers: HeaderMode,
     /// Misbehaviour.
     pub fault: Fault,
+    /// Where the windows start.
+    pub window_start: WindowStart,
 }
 
 impl Default for ServeOptions {
@@ -119,6 +133,7 @@ impl Default for ServeOptions {
             keys: default_keys(),
             headers: HeaderMode::Full,
             fault: Fault::None,
+            window_start: WindowStart::Clock,
         }
     }
 }
@@ -142,11 +157,13 @@ pub struct ServerStats {
     pub other: AtomicU64,
 }
 
-/// The fixed windows of every identity.
+/// The fixed windows of every identity: the one server model of the project (serve, the
+/// simulation, the limiter's tests against a server, and `.ci`'s ideal schedules).
 #[derive(Debug)]
 pub struct Quotas {
     policies: Vec<PolicySpec>,
-    /// identity → per policy (window index, count).
+    start: WindowStart,
+    /// identity → per policy (window end in Unix ms, count).
     counts: Mutex<HashMap<String, Vec<(u64, u64)>>>,
 }
 
@@ -162,10 +179,16 @@ pub struct Verdict {
 }
 
 impl Quotas {
-    /// Empty windows for `policies`.
+    /// Empty windows for `policies`, starting on the clock.
     pub fn new(policies: Vec<PolicySpec>) -> Self {
+        Quotas::starting(policies, WindowStart::Clock)
+    }
+
+    /// Empty windows for `policies`, starting as `start` says.
+    pub fn starting(policies: Vec<PolicySpec>, start: WindowStart) -> Self {
         Quotas {
             policies,
+            start,
             counts: Mutex::new(HashMap::new()),
         }
     }
@@ -181,11 +204,11 @@ impl Quotas {
         let counts = all
             .entry(identity.to_string())
             .or_insert_with(|| vec![(0, 0); self.policies.len()]);
-        take(&self.policies, counts, now_ms)
+        take(&self.policies, self.start, counts, now_ms)
     }
 
     /// When the `n`-th request would be accepted, sending as soon as every window allows, from
-    /// `start_ms` with empty windows: the ideal schedule no client can beat.
+    /// `start_ms` with empty clock-aligned windows: the ideal schedule no client can beat.
     pub fn ideal_finish_ms(policies: &[PolicySpec], start_ms: u64, n: u64) -> u64 {
         let mut counts = vec![(0, 0); policies.len()];
         let (mut t, mut done) = (start_ms, 0);
@@ -193,7 +216,7 @@ impl Quotas {
             return start_ms;
         }
         loop {
-            if take(policies, &mut counts, t).allowed {
+            if take(policies, WindowStart::Clock, &mut counts, t).allowed {
                 done += 1;
                 if done == n {
                     return t;
@@ -209,11 +232,20 @@ impl Quotas {
     }
 }
 
-fn take(policies: &[PolicySpec], counts: &mut [(u64, u64)], now_ms: u64) -> Verdict {
+fn take(
+    policies: &[PolicySpec],
+    start: WindowStart,
+    counts: &mut [(u64, u64)],
+    now_ms: u64,
+) -> Verdict {
     for (p, c) in policies.iter().zip(counts.iter_mut()) {
-        let index = now_ms / (p.window_s * 1000);
-        if c.0 != index {
-            *c = (index, 0);
+        let w = p.window_s * 1000;
+        if now_ms >= c.0 {
+            let end = match start {
+                WindowStart::Clock => (now_ms / w + 1) * w,
+                WindowStart::FirstRequest => now_ms + w,
+            };
+            *c = (end, 0);
         }
     }
     let full: Vec<bool> = policies
@@ -228,10 +260,7 @@ fn take(policies: &[PolicySpec], counts: &mut [(u64, u64)], now_ms: u64) -> Verd
     let state: Vec<(u64, u64)> = policies
         .iter()
         .zip(counts.iter())
-        .map(|(p, c)| {
-            let end = (c.0 + 1) * p.window_s * 1000;
-            (p.quota.saturating_sub(c.1), (end - now_ms).div_ceil(1000))
-        })
+        .map(|(p, &(end, count))| (p.quota.saturating_sub(count), (end - now_ms).div_ceil(1000)))
         .collect();
     let retry_after_s = state
         .iter()
@@ -289,7 +318,7 @@ pub fn spawn<C: Clock>(options: ServeOptions, clock: C) -> io::Result<Server> {
     let stop = Arc::new(AtomicBool::new(false));
     let stats = Arc::new(ServerStats::default());
     let shared = Arc::new(Shared {
-        quotas: Quotas::new(options.policies.clone()),
+        quotas: Quotas::starting(options.policies.clone(), options.window_start),
         options,
         clock,
         stats: stats.clone(),

@@ -13,6 +13,7 @@ use core::net::{IpAddr, Ipv4Addr, SocketAddr};
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use embedded_io_async::{Read, Write};
 use embedded_nal_async::{AddrType, Dns, TcpConnect};
+use headroom_core::header::parse_digits;
 use headroom_core::{Defaults, Method, Observation, RetryPolicy, Tuning, Windows};
 use rand_core::Rng;
 
@@ -360,13 +361,7 @@ fn parse_head<T, D>(buf: &[u8]) -> Result<Option<Head>, HttpError<T, D>> {
 }
 
 fn parse_usize(v: &[u8]) -> Option<usize> {
-    let v = v.trim_ascii();
-    if v.is_empty() || v.len() > 15 {
-        return None;
-    }
-    v.iter().try_fold(0usize, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + usize::from(b - b'0'))
-    })
+    parse_digits(v.trim_ascii()).and_then(|n| usize::try_from(n).ok())
 }
 
 /// `n` in decimal, written at the end of `buf`.
@@ -390,13 +385,10 @@ fn ipv4(host: &str) -> Option<Ipv4Addr> {
     let mut parts = host.split('.');
     for o in &mut octets {
         let p = parts.next()?;
-        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
+        if p.len() > 3 {
+            return None; // "0001" is not an octet
         }
-        *o = p
-            .bytes()
-            .try_fold(0u16, |a, b| Some(a * 10 + u16::from(b - b'0')))
-            .and_then(|v| u8::try_from(v).ok())?;
+        *o = parse_digits(p.as_bytes()).and_then(|v| u8::try_from(v).ok())?;
     }
     parts.next().is_none().then(|| Ipv4Addr::from(octets))
 }

@@ -32,7 +32,7 @@ where
     let mut driver = Driver::new(method, *policy);
     let mut obs = Observation::new();
     loop {
-        let ticket = match limiter.with(|l| driver.next(l, now())) {
+        let ticket = match limiter.with(|l| driver.step(l, now())) {
             Step::Send(grant) => Ticket::new(limiter, grant),
             Step::Wait(until) => {
                 sleep_until(until).await;

@@ -252,7 +252,7 @@ impl<C: Clock> SharedLimiter<C> {
         let mut guard = self.lock();
         loop {
             let now = self.inner.clock.now();
-            let until = match driver.next(&mut guard, now) {
+            let until = match driver.step(&mut guard, now) {
                 Step::Send(grant) => return Ok(self.ticket(grant)),
                 Step::WouldWait(denied) => {
                     return Err(Error::WouldWait {

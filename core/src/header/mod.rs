@@ -18,6 +18,27 @@ pub use retry_after::{RetryAfter, parse_retry_after};
 
 pub(crate) use date::trim_ows;
 
+/// `1*DIGIT` as a number, saturating at `u64::MAX`: `None` for an empty value or any byte that
+/// is not a digit (no sign, no space, no fraction). The one digit reader of the crate and its
+/// adapters: `Retry-After`'s delay-seconds, `Age`, a device's `Content-Length`.
+///
+/// ```
+/// use headroom_core::header::parse_digits;
+/// assert_eq!(parse_digits(b"120"), Some(120));
+/// assert_eq!(parse_digits(b"99999999999999999999999"), Some(u64::MAX));
+/// assert_eq!(parse_digits(b"-5"), None);
+/// assert_eq!(parse_digits(b""), None);
+/// ```
+pub fn parse_digits(v: &[u8]) -> Option<u64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.iter().try_fold(0u64, |acc, &b| {
+        b.is_ascii_digit()
+            .then(|| acc.saturating_mul(10).saturating_add(u64::from(b - b'0')))
+    })
+}
+
 use crate::sf::ErrorKind;
 
 /// Why a field was ignored.

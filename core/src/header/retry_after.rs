@@ -39,10 +39,7 @@ impl RetryAfter {
 /// ```
 pub fn parse_retry_after(value: &[u8], now: Option<UnixTime>) -> Result<RetryAfter, Reason> {
     let v = trim_ows(value);
-    if !v.is_empty() && v.iter().all(u8::is_ascii_digit) {
-        let secs = v.iter().fold(0u64, |acc, &b| {
-            acc.saturating_mul(10).saturating_add(u64::from(b - b'0'))
-        });
+    if let Some(secs) = super::parse_digits(v) {
         return Ok(RetryAfter::Seconds(secs));
     }
     parse_http_date(v, now)
