@@ -131,7 +131,7 @@ pub enum RetrySource {
 pub struct Observation<const P: usize = 4> {
     status: Option<u16>,
     policies: Vec<Policy, P>,
-    retry_after_s: Option<u64>,
+    retry_after: Option<Duration>,
     retry_source: Option<RetrySource>,
     ignored: Vec<Ignored, 16>,
     from_cache: bool,
@@ -145,7 +145,7 @@ impl<const P: usize> Observation<P> {
         Observation {
             status: None,
             policies: Vec::new(),
-            retry_after_s: None,
+            retry_after: None,
             retry_source: None,
             ignored: Vec::new(),
             from_cache: false,
@@ -199,10 +199,10 @@ impl<const P: usize> Observation<P> {
                 field_value(headers.clone(), field, scratch).map(|v| self.read_field(field, v?));
             self.note(field, result.unwrap_or(Ok(())));
         }
-        if self.retry_after_s.is_none()
-            && let Some(secs) = response.body.and_then(header::body_retry_after)
+        if self.retry_after.is_none()
+            && let Some(wait) = response.body.and_then(header::body_retry_after)
         {
-            self.retry_after_s = Some(secs);
+            self.retry_after = Some(wait);
             self.retry_source = Some(RetrySource::Body);
         }
         self.finish_used();
@@ -213,7 +213,7 @@ impl<const P: usize> Observation<P> {
     fn clear(&mut self, status: Option<u16>) {
         self.status = status;
         self.policies.clear();
-        self.retry_after_s = None;
+        self.retry_after = None;
         self.retry_source = None;
         self.ignored.clear();
         self.from_cache = false;
@@ -233,8 +233,8 @@ impl<const P: usize> Observation<P> {
 
     /// The wait the server asked for: `Retry-After` (seconds or HTTP-date), else the body's
     /// `retry_after`.
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after_s.map(Duration::from_secs)
+    pub const fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// Which of the two gave [`Observation::retry_after`].
@@ -292,7 +292,7 @@ impl<const P: usize> Observation<P> {
         match field {
             Field::RetryAfter => {
                 let ra = parse_retry_after(value, reference)?;
-                self.retry_after_s = Some(ra.delay_secs(reference).ok_or(Reason::NoReferenceTime)?);
+                self.retry_after = Some(ra.delay(reference).ok_or(Reason::NoReferenceTime)?);
                 self.retry_source = Some(RetrySource::Header);
                 Ok(())
             }

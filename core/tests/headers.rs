@@ -1,7 +1,7 @@
 //! Every header generation in `../shared/reference/rate-limit-headers.md`, and malformed variants,
 //! reduced through `Observation::parse`.
 
-use headroom_core::header::{Field, QuotaUnit, Reason, body_retry_after};
+use headroom_core::header::{Field, QuotaUnit, Reason};
 use headroom_core::observation::{Policy, RetrySource};
 use headroom_core::{Duration, Observation, Response, UnixTime};
 
@@ -18,6 +18,11 @@ impl Seconds for Policy {
     fn reset_s(&self) -> Option<u32> {
         self.reset().map(secs)
     }
+}
+
+/// The body's `retry_after` in whole seconds.
+fn body_retry_after(body: &[u8]) -> Option<u64> {
+    headroom_core::header::body_retry_after(body).map(Duration::as_secs_ceil)
 }
 
 fn secs(d: Duration) -> u32 {

@@ -2,7 +2,7 @@
 
 use super::Reason;
 use super::date::{parse_http_date, trim_ows};
-use crate::time::UnixTime;
+use crate::time::{Duration, UnixTime};
 
 /// A parsed `Retry-After` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,13 +15,14 @@ pub enum RetryAfter {
 }
 
 impl RetryAfter {
-    /// Seconds to wait from the response's time (`reference`, from its `Date` header or the
-    /// caller's wall clock). A date in the past means 0. A date with no reference time is `None`.
-    pub fn delay_secs(self, reference: Option<UnixTime>) -> Option<u64> {
-        match self {
-            RetryAfter::Seconds(s) => Some(s),
-            RetryAfter::Date(at) => Some(at.secs_since(reference?)),
-        }
+    /// The wait from the response's time (`reference`, from its `Date` header or the caller's
+    /// wall clock). A date in the past means none. A date with no reference time is `None`.
+    pub fn delay(self, reference: Option<UnixTime>) -> Option<Duration> {
+        let secs = match self {
+            RetryAfter::Seconds(s) => s,
+            RetryAfter::Date(at) => at.secs_since(reference?),
+        };
+        Some(Duration::from_secs(secs))
     }
 }
 
@@ -30,12 +31,12 @@ impl RetryAfter {
 ///
 /// ```
 /// use headroom_core::header::{parse_retry_after, RetryAfter};
-/// use headroom_core::time::UnixTime;
+/// use headroom_core::{Duration, UnixTime};
 /// assert_eq!(parse_retry_after(b"12", None), Ok(RetryAfter::Seconds(12)));
 /// assert!(parse_retry_after(b"-5", None).is_err());
 /// let at = parse_retry_after(b"Sun, 06 Nov 1994 08:49:37 GMT", None).unwrap();
-/// assert_eq!(at.delay_secs(Some(UnixTime::from_secs(784111777 - 30))), Some(30));
-/// assert_eq!(at.delay_secs(Some(UnixTime::from_secs(784111777 + 30))), Some(0));
+/// assert_eq!(at.delay(Some(UnixTime::from_secs(784111777 - 30))), Some(Duration::from_secs(30)));
+/// assert_eq!(at.delay(Some(UnixTime::from_secs(784111777 + 30))), Some(Duration::ZERO));
 /// ```
 pub fn parse_retry_after(value: &[u8], now: Option<UnixTime>) -> Result<RetryAfter, Reason> {
     let v = trim_ows(value);
