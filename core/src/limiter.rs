@@ -726,24 +726,6 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         };
         let carried = current.map_or(Budget::EMPTY, |i| self.budgets[i]);
         fresh.rebase(r, in_flight, carried.others() / 2, carried.answered() / 2);
-        // `t` is whole seconds, and the reset guard is added to it, so each window's `until`
-        // lands a little after the server's reset; a probe sent then reads a `t` that is late
-        // by as much again, and the error would grow window after window. A fixed-window
-        // server resets one window after its last reset: where that agrees with this `t`, it
-        // is the sharper estimate (and no earlier than this window's end, as the last was not).
-        // Many servers start a window at its first request instead (express-rate-limit's
-        // memory store, an INCR with EXPIRE): this window began when the probe sent at the
-        // last `until` arrived, so its reset is a trip later; the guard covers the trip.
-        let guard = self.guard_for(window);
-        let periodic = carried.until + window + guard;
-        let slack = ROUNDING + guard;
-        if current.is_some()
-            && window >= MEASURED_WINDOW
-            && periodic < until
-            && periodic + slack >= until
-        {
-            fresh.until = periodic;
-        }
         let slot = current.or_else(|| {
             (0..B).min_by_key(|&i| {
                 let b = &self.budgets[i];
@@ -763,14 +745,12 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
 /// A client's `t` may be a whole second late: other clients of the identity may start on a
 /// window that much later than it does.
 const ROUNDING_MS: u32 = 1000;
-const ROUNDING: Duration = Duration::from_millis(ROUNDING_MS as u64);
 /// How far apart clients started together (a shell loop, a fleet powering up) send their
 /// first requests.
 const STARTING_MS: u32 = 250;
 
 /// The shortest window whose responses are told apart from the next window's well enough to
-/// give back our own requests once counted, and to take its resets as periodic (see
-/// [`Relation`]).
+/// give back our own requests once counted (see [`Relation`]).
 const MEASURED_WINDOW: Duration = Duration::from_millis(4000);
 
 /// Where a response announcing a reset at `until` stands against a budget resetting at `held`.

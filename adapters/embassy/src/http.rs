@@ -14,7 +14,7 @@ use embassy_sync::blocking_mutex::raw::RawMutex;
 use embedded_io_async::{Read, Write};
 use embedded_nal_async::{AddrType, Dns, TcpConnect};
 use headroom_core::header::parse_digits;
-use headroom_core::{Defaults, Method, Observation, RetryPolicy, Tuning, Windows};
+use headroom_core::{Defaults, Method, RetryPolicy, Tuning, Windows};
 use rand_core::Rng;
 
 /// Headers read from a response head at most.
@@ -171,10 +171,10 @@ where
             &self.policy,
             Method::from_name(method),
             rng,
-            async |n, obs| {
-                attempts = n;
+            async |reply| {
+                attempts = reply.attempt();
                 let placed = self.exchange(method, &target, body, rx).await?;
-                observe(&rx[..placed.end], &placed, obs);
+                answer(&rx[..placed.end], &placed, reply);
                 Ok(placed)
             },
         )
@@ -220,16 +220,20 @@ where
     }
 }
 
-/// The response's facts, for the limiter and the retry decision, written into `obs`.
+/// Hands the response in `buf` to the retry loop's reply.
 #[inline(never)]
-fn observe(buf: &[u8], placed: &Placed, obs: &mut Observation) {
+fn answer<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng>(
+    buf: &[u8],
+    placed: &Placed,
+    reply: &mut crate::Reply<'_, M, W, B, C, R>,
+) {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut headers);
     let _ = parsed.parse(buf);
     let pairs = parsed.headers.iter().map(|h| (h.name, h.value));
     let mut response = headroom_core::Response::new(placed.status, pairs);
     response.body = buf.get(placed.head..);
-    obs.parse(&response, &mut [0u8; 256]);
+    reply.response(&response);
 }
 
 /// Writes the request head into `buf` (the receive buffer, free until the response comes),

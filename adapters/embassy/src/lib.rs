@@ -82,7 +82,7 @@ mod retry;
 mod shared;
 
 pub use headroom_core;
-pub use retry::retry;
+pub use retry::{Reply, retry};
 pub use shared::{MinuteAndDay, SharedLimiter, Ticket, synthlink};
 
 use headroom_core::{Denied, GiveUp};

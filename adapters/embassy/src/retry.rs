@@ -1,64 +1,132 @@
 //! Running a request on the core's retry driver: this adapter only sends and sleeps.
 
-use crate::shared::{Ticket, now, sleep_until};
+use crate::shared::{now, sleep_until};
 use crate::{Error, SharedLimiter};
 use embassy_sync::blocking_mutex::raw::RawMutex;
-use headroom_core::{Decision, Driver, Method, Observation, RetryPolicy, Step, Tuning, Windows};
+use headroom_core::{
+    Decision, Driver, Grant, Method, Observation, Response, RetryPolicy, Step, Tuning, Windows,
+};
 use rand_core::Rng;
 
-/// Sends with `send` until the core's [`Driver`] says stop: each attempt waits for a ticket,
-/// `send` fills the [`Observation`] it is given from the response (with
-/// [`Observation::parse`], in place) and returns the caller's value, or a transport error; a
-/// retryable response (429; 503 with `Retry-After`) or a lost one (for idempotent `method`s)
-/// is retried after the server's delay or a jittered backoff.
+/// One attempt of [`retry`], handed to its closure: the closure sends the request, then gives
+/// the response to [`Reply::response`].
 ///
-/// `send` gets the attempt's number (1-based); being an async closure, its future may borrow
-/// what the closure holds (a receive buffer). The final value is returned, or
-/// [`Error::GaveUp`] with the last status, [`Error::Transport`], or [`Error::WouldWait`]. If
+/// The response is read and fed to the limiter and the core's [`Driver`] right there, in a
+/// plain function call: no [`Observation`] is kept in the request's future (on a device, that
+/// is about 400 bytes of a task's RAM), and none is copied out of the closure.
+pub struct Reply<'a, M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> {
+    attempt: u32,
+    limiter: &'a SharedLimiter<M, W, B, C>,
+    driver: &'a mut Driver,
+    rng: &'a mut R,
+    /// Until the response comes; released if the attempt is dropped without one (a
+    /// cancelled future, a panic).
+    grant: Option<Grant>,
+    /// The driver's decision on the response, and the response's status.
+    answered: Option<(Decision, u16)>,
+}
+
+impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> Drop for Reply<'_, M, W, B, C, R> {
+    fn drop(&mut self) {
+        if let Some(grant) = self.grant.take() {
+            self.limiter.with(|l| l.release(grant));
+        }
+    }
+}
+
+impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> Reply<'_, M, W, B, C, R> {
+    /// This attempt's number, 1 for the first.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The response to this attempt's request: its status and headers (and its body, for a
+    /// 429's `retry_after`). Only the first call counts. A device may have no wall clock:
+    /// epoch-style resets are then read against the response's `Date`.
+    pub fn response<'h, H>(&mut self, response: &Response<'_, H>)
+    where
+        H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+    {
+        let Some(grant) = self.grant.take() else {
+            return;
+        };
+        let mut obs: Observation = Observation::new();
+        obs.parse(response, &mut [0u8; 256]);
+        let (driver, rng) = (&mut *self.driver, &mut *self.rng);
+        let decision = self
+            .limiter
+            .with(|l| driver.answered(l, now(), grant, &obs, rng));
+        self.answered = Some((decision, obs.status().unwrap_or(0)));
+    }
+}
+
+/// Sends with `send` until the core's [`Driver`] says stop: each attempt waits for a ticket;
+/// `send` sends the request, hands the response to [`Reply::response`] and returns the
+/// caller's value, or a transport error. A retryable response (429; 503 with `Retry-After`) or
+/// a lost one (for idempotent `method`s) is retried after the server's delay or a jittered
+/// backoff.
+///
+/// Being an async closure, `send`'s future may borrow what the closure holds (a receive
+/// buffer). The final value is returned, or [`Error::GaveUp`] with the last status,
+/// [`Error::Transport`], or [`Error::WouldWait`]. A `send` that returns a value without
+/// giving a response ends the request there (its grant is released, as for a lost one). If
 /// this future is dropped mid-request, the request's grant is released.
-pub async fn retry<M, W, const B: usize, C, T, E, F>(
+pub async fn retry<M, W, const B: usize, C, R, T, E, F>(
     limiter: &SharedLimiter<M, W, B, C>,
     policy: &RetryPolicy,
     method: Method,
-    rng: &mut impl Rng,
+    rng: &mut R,
     mut send: F,
 ) -> Result<T, Error<E>>
 where
     M: RawMutex,
     W: Windows,
     C: Tuning,
-    F: AsyncFnMut(u32, &mut Observation) -> Result<T, E>,
+    R: Rng,
+    F: AsyncFnMut(&mut Reply<'_, M, W, B, C, R>) -> Result<T, E>,
 {
     let mut driver = Driver::new(method, *policy);
-    let mut obs = Observation::new();
     loop {
-        let ticket = match limiter.with(|l| driver.step(l, now())) {
-            Step::Send(grant) => Ticket::new(limiter, grant),
+        let grant = match limiter.with(|l| driver.step(l, now())) {
+            Step::Send(grant) => grant,
             Step::Wait(until) => {
                 sleep_until(until).await;
                 continue;
             }
             Step::WouldWait(denied) => return Err(Error::WouldWait(denied)),
         };
-        let result = send(driver.attempts(), &mut obs).await;
-        let Some(grant) = ticket.into_grant() else {
-            continue;
+        let mut reply = Reply {
+            attempt: driver.attempts(),
+            limiter,
+            driver: &mut driver,
+            rng: &mut *rng,
+            grant: Some(grant),
+            answered: None,
         };
-        let decision = limiter.with(|l| match result {
-            Ok(_) => driver.answered(l, now(), grant, &obs, rng),
-            Err(_) => driver.lost(l, now(), grant, rng),
-        });
-        match (decision, result) {
-            (Decision::Done, Ok(value)) => return Ok(value),
-            (Decision::Retry { after, .. }, _) => {
-                crate::fmt::debug!("headroom: retry in {} ms", after.as_millis());
-            }
-            (Decision::GiveUp(reason), Ok(_)) => {
-                let status = obs.status().unwrap_or(0);
+        let result = send(&mut reply).await;
+        let (grant, answered) = (reply.grant.take(), reply.answered);
+        drop(reply); // its borrow of the driver ends here
+
+        let decision = match (result, answered) {
+            (Ok(value), Some((Decision::Done, _)) | None) => return Ok(value),
+            (Ok(_), Some((Decision::GiveUp(reason), status))) => {
                 crate::fmt::warning!("headroom: giving up after status {}", status);
                 return Err(Error::GaveUp { reason, status });
             }
-            (_, Err(e)) => return Err(Error::Transport(e)),
+            (Ok(_), Some((decision, _))) => decision,
+            (Err(e), _) => {
+                let Some(grant) = grant else {
+                    // The response came, then the closure failed: not the transport's to retry.
+                    return Err(Error::Transport(e));
+                };
+                match limiter.with(|l| driver.lost(l, now(), grant, rng)) {
+                    Decision::GiveUp(_) => return Err(Error::Transport(e)),
+                    decision => decision,
+                }
+            }
+        };
+        if let Decision::Retry { after, .. } = decision {
+            crate::fmt::debug!("headroom: retry in {} ms", after.as_millis());
         }
     }
 }

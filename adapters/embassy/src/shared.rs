@@ -49,11 +49,6 @@ impl<'a, M: RawMutex, W: Windows, const B: usize, C: Tuning> Ticket<'a, M, W, B,
         }
     }
 
-    /// The grant, for the core's driver: the ticket no longer releases it.
-    pub(crate) fn into_grant(mut self) -> Option<Grant> {
-        self.grant.take()
-    }
-
     /// Feeds the response to this ticket's request back.
     pub fn observe<const P: usize>(mut self, obs: &Observation<P>) {
         if let Some(grant) = self.grant.take() {

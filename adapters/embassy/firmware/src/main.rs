@@ -134,7 +134,7 @@ async fn poll() {
             &RetryPolicy::DEFAULT,
             Method::Get,
             &mut rng,
-            async |_, obs| {
+            async |reply| {
                 let filled = exchange(&stack, &mut rx).await.ok_or(())?;
                 let mut headers = [httparse::EMPTY_HEADER; 32];
                 let mut parsed = httparse::Response::new(&mut headers);
@@ -144,7 +144,7 @@ async fn poll() {
                 let fields = parsed.headers.iter().map(|h| (h.name, h.value));
                 let mut response = Response::headers_only(fields);
                 response.status = parsed.code;
-                obs.parse(&response, &mut [0u8; 256]);
+                reply.response(&response);
                 Ok(head)
             },
         )
