@@ -337,7 +337,14 @@ fn retry_after_all_forms() {
         Some(Duration::MAX.as_secs_ceil()),
         "saturates; the retry policy caps it"
     );
-    for bad in ["-5", "0.5", "1m0s", "", "12 s", "soon"] {
+    // Decimals are not RFC 9110's, but servers send them: read rounded up, never early.
+    assert_eq!(at("2.0"), Some(2), "Shopify's form");
+    assert_eq!(at("0.5"), Some(1));
+    assert_eq!(at("1.001"), Some(2));
+    assert_eq!(at("30.000"), Some(30));
+    for bad in [
+        "-5", "-0.5", ".5", "2.", "1.2.3", "1m0s", "", "12 s", "soon", "1e3",
+    ] {
         let obs = observe(Some(429), &[("Retry-After", bad)], None);
         assert_eq!(obs.retry_after_s(), None, "{bad}");
         assert_eq!(ignored(&obs), ["retry-after"], "{bad}");

@@ -26,13 +26,19 @@ impl RetryAfter {
     }
 }
 
-/// Parses a `Retry-After` value. `-5`, `0.5`, `1m0s` and anything else that is neither
-/// `1*DIGIT` nor an HTTP-date are rejected.
+/// Parses a `Retry-After` value: `1*DIGIT`, an HTTP-date, or a decimal (`2.0`, `0.5`).
+///
+/// RFC 9110 allows only digits, but real servers send decimals (Shopify sends `2.0`), and a
+/// client that ignored one would come back before the server asked: a decimal is read rounded
+/// up to whole seconds, so it is never early. `-5`, `.5`, `2.`, `1m0s` and anything else are
+/// rejected.
 ///
 /// ```
 /// use headroom_core::header::{parse_retry_after, RetryAfter};
 /// use headroom_core::{Duration, UnixTime};
 /// assert_eq!(parse_retry_after(b"12", None), Ok(RetryAfter::Seconds(12)));
+/// assert_eq!(parse_retry_after(b"2.0", None), Ok(RetryAfter::Seconds(2)));
+/// assert_eq!(parse_retry_after(b"0.5", None), Ok(RetryAfter::Seconds(1)));
 /// assert!(parse_retry_after(b"-5", None).is_err());
 /// let at = parse_retry_after(b"Sun, 06 Nov 1994 08:49:37 GMT", None).unwrap();
 /// assert_eq!(at.delay(Some(UnixTime::from_secs(784111777 - 30))), Some(Duration::from_secs(30)));
@@ -40,10 +46,19 @@ impl RetryAfter {
 /// ```
 pub fn parse_retry_after(value: &[u8], now: Option<UnixTime>) -> Result<RetryAfter, Reason> {
     let v = trim_ows(value);
-    if let Some(secs) = super::parse_digits(v) {
+    if let Some(secs) = super::parse_digits(v).or_else(|| decimal_secs(v)) {
         return Ok(RetryAfter::Seconds(secs));
     }
     parse_http_date(v, now)
         .map(RetryAfter::Date)
         .ok_or(Reason::NotSecondsOrDate)
+}
+
+/// `1*DIGIT "." 1*DIGIT` in whole seconds, rounded up.
+fn decimal_secs(v: &[u8]) -> Option<u64> {
+    let dot = v.iter().position(|&b| b == b'.')?;
+    let (whole, fraction) = (v.get(..dot)?, v.get(dot + 1..)?);
+    let secs = super::parse_digits(whole)?;
+    let partial = super::parse_digits(fraction)? > 0;
+    Some(secs.saturating_add(u64::from(partial)))
 }
