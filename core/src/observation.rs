@@ -238,6 +238,9 @@ impl<const P: usize> Observation<P> {
     }
 
     /// Which of the two gave [`Observation::retry_after`].
+    ///
+    /// (A response with both `Retry-After` and `retry-after-ms` waits the longer: never
+    /// early.)
     pub const fn retry_source(&self) -> Option<RetrySource> {
         self.retry_source
     }
@@ -280,6 +283,15 @@ impl<const P: usize> Observation<P> {
         }
     }
 
+    /// A header asks for `wait`: the longest of the waits asked for is kept (only OpenAI's
+    /// `retry-after-ms` can ask twice).
+    fn wait_at_least(&mut self, wait: Duration) {
+        #[cfg(feature = "openai")]
+        let wait = self.retry_after.map_or(wait, |w| w.max(wait));
+        self.retry_after = Some(wait);
+        self.retry_source = Some(RetrySource::Header);
+    }
+
     fn note<T>(&mut self, field: Field, result: Result<T, Reason>) {
         if let Err(reason) = result {
             // 16 slots hold every field this library reads once; a repeat is not recorded twice.
@@ -292,8 +304,34 @@ impl<const P: usize> Observation<P> {
         match field {
             Field::RetryAfter => {
                 let ra = parse_retry_after(value, reference)?;
-                self.retry_after = Some(ra.delay(reference).ok_or(Reason::NoReferenceTime)?);
-                self.retry_source = Some(RetrySource::Header);
+                self.wait_at_least(ra.delay(reference).ok_or(Reason::NoReferenceTime)?);
+                Ok(())
+            }
+            #[cfg(feature = "openai")]
+            Field::RetryAfterMs => {
+                let ms = header::parse_digits(trim_ows(value)).ok_or(Reason::NotANumber)?;
+                self.wait_at_least(Duration::from_millis(ms));
+                Ok(())
+            }
+            #[cfg(feature = "openai")]
+            Field::OpenAiLimitRequests
+            | Field::OpenAiLimitTokens
+            | Field::OpenAiRemainingRequests
+            | Field::OpenAiRemainingTokens
+            | Field::OpenAiResetRequests
+            | Field::OpenAiResetTokens => {
+                use header::OpenAiKind::{Limit, Remaining, Reset as ResetIn};
+                let (kind, tokens) = match field {
+                    Field::OpenAiLimitRequests => (Limit, false),
+                    Field::OpenAiLimitTokens => (Limit, true),
+                    Field::OpenAiRemainingRequests => (Remaining, false),
+                    Field::OpenAiRemainingTokens => (Remaining, true),
+                    Field::OpenAiResetRequests => (ResetIn, false),
+                    _ => (ResetIn, true),
+                };
+                let fact = header::openai_field(kind, tokens, value)?;
+                let reset_s = resolve(fact.reset, None)?;
+                self.merge(fact, None, reset_s);
                 Ok(())
             }
             Field::RateLimitPolicy => header::policy_field(value, |f| self.merge(f, None, None)),

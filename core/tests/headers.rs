@@ -627,3 +627,79 @@ fn numbers_beyond_u32_saturate_and_negatives_are_dropped() {
     // A negative quota is not a quota: the member is skipped, as one without `q` is.
     assert!(obs.policies().iter().all(|p| p.name() != Some("neg")));
 }
+
+/// OpenAI's rate-limit guide, "Rate limits in headers": its example response headers.
+#[cfg(feature = "openai")]
+#[test]
+fn openai_documented_headers() {
+    let obs = observe(
+        Some(200),
+        &[
+            ("x-ratelimit-limit-requests", "60"),
+            ("x-ratelimit-limit-tokens", "150000"),
+            ("x-ratelimit-remaining-requests", "59"),
+            ("x-ratelimit-remaining-tokens", "149984"),
+            ("x-ratelimit-reset-requests", "1s"),
+            ("x-ratelimit-reset-tokens", "6m0s"),
+        ],
+        None,
+    );
+    let requests = named(&obs, "requests");
+    assert_eq!(
+        (
+            requests.quota(),
+            requests.remaining(),
+            requests.reset_s(),
+            requests.unit()
+        ),
+        (Some(60), Some(59), Some(1), QuotaUnit::Requests)
+    );
+    let tokens = named(&obs, "tokens");
+    assert_eq!(
+        (
+            tokens.quota(),
+            tokens.remaining(),
+            tokens.reset_s(),
+            tokens.unit()
+        ),
+        (Some(150_000), Some(149_984), Some(360), QuotaUnit::Other)
+    );
+    assert!(ignored(&obs).is_empty());
+    // Fractional and compound durations round up; a reset that is no duration is ignored.
+    let obs = observe(
+        Some(429),
+        &[
+            ("x-ratelimit-remaining-requests", "0"),
+            ("x-ratelimit-reset-requests", "1m30.5s"),
+            ("x-ratelimit-reset-tokens", "soon"),
+        ],
+        None,
+    );
+    assert_eq!(named(&obs, "requests").reset_s(), Some(91));
+    assert_eq!(ignored(&obs), ["x-ratelimit-reset-tokens"]);
+}
+
+/// Azure OpenAI's `retry-after-ms`: the wait in milliseconds; with `Retry-After` too, the
+/// longer of the two.
+#[cfg(feature = "openai")]
+#[test]
+fn retry_after_ms_is_read_and_never_shortens_retry_after() {
+    let wait = |headers: &[(&str, &str)]| observe(Some(429), headers, None).retry_after();
+    assert_eq!(
+        wait(&[("retry-after-ms", "1500")]),
+        Some(Duration::from_millis(1500))
+    );
+    assert_eq!(
+        wait(&[("retry-after-ms", "1500"), ("Retry-After", "2")]),
+        Some(Duration::from_secs(2))
+    );
+    assert_eq!(
+        wait(&[("Retry-After", "1"), ("retry-after-ms", "1500")]),
+        Some(Duration::from_millis(1500))
+    );
+    let obs = observe(Some(429), &[("retry-after-ms", "1.5")], None);
+    assert_eq!(
+        (obs.retry_after(), ignored(&obs)),
+        (None, vec!["retry-after-ms"])
+    );
+}

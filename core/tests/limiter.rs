@@ -935,3 +935,20 @@ fn no_response_is_retried_for_idempotent_methods_only() {
         Decision::GiveUp(GiveUp::NoResponse)
     );
 }
+
+/// OpenAI: a 429 without `Retry-After` whose requests reset in `1m30.5s` holds every caller for
+/// 91 s, not the bare-429 pause of 1 s.
+#[cfg(feature = "openai")]
+#[test]
+fn an_openai_429_waits_for_its_reset() {
+    let mut l: Limiter<Window<Log<8>>> = Limiter::new(Window::learned_exact(), Config::DEFAULT);
+    let headers = [
+        ("x-ratelimit-limit-requests", "60"),
+        ("x-ratelimit-remaining-requests", "0"),
+        ("x-ratelimit-reset-requests", "1m30.5s"),
+    ];
+    exchange(&mut l, 0, 0, 429, &headers);
+    let denied = l.try_acquire(ms(10)).unwrap_err();
+    assert_eq!(denied.cause, Cause::ServerBudget);
+    assert!(denied.until >= ms(91_000), "{denied:?}");
+}

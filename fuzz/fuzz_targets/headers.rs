@@ -7,7 +7,7 @@ use headroom_core::observation::NAME_CAP;
 use headroom_core::{Observation, Response, UnixTime};
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: [&str; 13] = [
+const NAMES: [&str; 20] = [
     "RateLimit-Policy",
     "RateLimit",
     "RateLimit-Limit",
@@ -21,6 +21,13 @@ const NAMES: [&str; 13] = [
     "Retry-After",
     "Date",
     "Age",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "x-ratelimit-reset-requests",
+    "x-ratelimit-reset-tokens",
+    "retry-after-ms",
 ];
 
 fuzz_target!(|value: &[u8]| {

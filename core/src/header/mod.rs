@@ -4,11 +4,15 @@
 
 mod body;
 mod date;
+#[cfg(feature = "openai")]
+mod openai;
 mod ratelimit;
 mod retry_after;
 
 pub use body::body_retry_after;
 pub use date::parse_http_date;
+#[cfg(feature = "openai")]
+pub(crate) use openai::{OpenAiKind, openai_field};
 pub(crate) use ratelimit::LegacyKind;
 pub use ratelimit::QuotaUnit;
 #[cfg(feature = "legacy")]
@@ -60,6 +64,8 @@ pub enum Reason {
     NoReferenceTime,
     /// The field's lines do not fit in the scratch buffer.
     TooLong,
+    /// Not a duration such as `1s`, `6m0s` or `20ms`.
+    NotADuration,
 }
 
 impl Reason {
@@ -73,6 +79,7 @@ impl Reason {
             Reason::NotADate => "not an HTTP-date",
             Reason::NoReferenceTime => "a date needs the Date header or a clock",
             Reason::TooLong => "field lines too long to combine",
+            Reason::NotADuration => "not a duration such as 1s, 6m0s or 20ms",
         }
     }
 }
@@ -85,9 +92,11 @@ impl core::fmt::Display for Reason {
 
 impl core::error::Error for Reason {}
 
-/// Whether this build reads `field` (without `legacy`, only the current drafts' fields).
+/// Whether this build reads `field`: the legacy forms with `legacy`, OpenAI's with `openai`,
+/// the current drafts' fields, `Retry-After`, `Date` and `Age` always.
 const fn is_read(field: Field) -> bool {
-    cfg!(feature = "legacy") || field.legacy_kind().is_none()
+    let legacy = field.legacy_kind().is_some();
+    (!legacy || cfg!(feature = "legacy")) && (!field.is_openai() || cfg!(feature = "openai"))
 }
 
 /// How many fields this build reads.
@@ -136,11 +145,18 @@ pub enum Field {
     RetryAfter,
     Date,
     Age,
+    OpenAiLimitRequests,
+    OpenAiLimitTokens,
+    OpenAiRemainingRequests,
+    OpenAiRemainingTokens,
+    OpenAiResetRequests,
+    OpenAiResetTokens,
+    RetryAfterMs,
 }
 
 impl Field {
     /// Every field, in a fixed order.
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 22] = [
         Field::RateLimitPolicy,
         Field::RateLimit,
         Field::RateLimitLimit,
@@ -156,6 +172,13 @@ impl Field {
         Field::RetryAfter,
         Field::Date,
         Field::Age,
+        Field::OpenAiLimitRequests,
+        Field::OpenAiLimitTokens,
+        Field::OpenAiRemainingRequests,
+        Field::OpenAiRemainingTokens,
+        Field::OpenAiResetRequests,
+        Field::OpenAiResetTokens,
+        Field::RetryAfterMs,
     ];
 
     /// The field's name in lowercase.
@@ -176,11 +199,19 @@ impl Field {
             Field::RetryAfter => "retry-after",
             Field::Date => "date",
             Field::Age => "age",
+            Field::OpenAiLimitRequests => "x-ratelimit-limit-requests",
+            Field::OpenAiLimitTokens => "x-ratelimit-limit-tokens",
+            Field::OpenAiRemainingRequests => "x-ratelimit-remaining-requests",
+            Field::OpenAiRemainingTokens => "x-ratelimit-remaining-tokens",
+            Field::OpenAiResetRequests => "x-ratelimit-reset-requests",
+            Field::OpenAiResetTokens => "x-ratelimit-reset-tokens",
+            Field::RetryAfterMs => "retry-after-ms",
         }
     }
 
-    /// Recognises a field name, case-insensitively: any of [`Field::ALL`] with the `legacy`
-    /// feature; without it, only the current drafts' fields, `Retry-After`, `Date` and `Age`.
+    /// Recognises a field name, case-insensitively: any of [`Field::ALL`] this build reads (the
+    /// legacy forms with the `legacy` feature, OpenAI's with `openai`; the current drafts'
+    /// fields, `Retry-After`, `Date` and `Age` always).
     pub fn from_name(name: &str) -> Option<Field> {
         let name = name.trim_ascii();
         READ.iter()
@@ -207,6 +238,23 @@ impl Field {
 
     /// True for the fields the draft says to ignore on a response served from a cache.
     pub const fn is_rate_limit(self) -> bool {
-        !matches!(self, Field::RetryAfter | Field::Date | Field::Age)
+        !matches!(
+            self,
+            Field::RetryAfter | Field::RetryAfterMs | Field::Date | Field::Age
+        )
+    }
+
+    /// One of OpenAI's fields (the `openai` feature reads them).
+    const fn is_openai(self) -> bool {
+        matches!(
+            self,
+            Field::OpenAiLimitRequests
+                | Field::OpenAiLimitTokens
+                | Field::OpenAiRemainingRequests
+                | Field::OpenAiRemainingTokens
+                | Field::OpenAiResetRequests
+                | Field::OpenAiResetTokens
+                | Field::RetryAfterMs
+        )
     }
 }

@@ -107,7 +107,7 @@ pub(crate) struct Fact<'a> {
 }
 
 impl<'a> Fact<'a> {
-    const fn unnamed() -> Self {
+    pub(crate) const fn unnamed() -> Self {
         Fact {
             name: Name::Unnamed,
             quota: None,
