@@ -182,16 +182,18 @@ impl<const P: usize> Observation<P> {
             .and_then(|v| age(v.ok()?).ok())
             .is_some_and(|a| a > 0);
 
-        let mut done = 0u32;
+        let mut done = [0u32; header::READ_WORDS];
         for (name, _) in headers.clone() {
-            let Some(field) = Field::from_name(name) else {
+            let Some((index, field)) = Field::read_index(name) else {
                 continue;
             };
-            let bit = 1u32 << field as u32;
-            if done & bit != 0 || matches!(field, Field::Date | Field::Age) {
+            let (Some(word), bit) = (done.get_mut(index / 32), 1u32 << (index % 32)) else {
+                continue;
+            };
+            if *word & bit != 0 || matches!(field, Field::Date | Field::Age) {
                 continue;
             }
-            done |= bit;
+            *word |= bit;
             if self.from_cache && field.is_rate_limit() {
                 continue;
             }
@@ -307,6 +309,29 @@ impl<const P: usize> Observation<P> {
                 self.wait_at_least(ra.delay(reference).ok_or(Reason::NoReferenceTime)?);
                 Ok(())
             }
+            #[cfg(feature = "anthropic")]
+            Field::AnthropicRequestsLimit
+            | Field::AnthropicRequestsRemaining
+            | Field::AnthropicRequestsReset
+            | Field::AnthropicTokensLimit
+            | Field::AnthropicTokensRemaining
+            | Field::AnthropicTokensReset
+            | Field::AnthropicInputTokensLimit
+            | Field::AnthropicInputTokensRemaining
+            | Field::AnthropicInputTokensReset
+            | Field::AnthropicOutputTokensLimit
+            | Field::AnthropicOutputTokensRemaining
+            | Field::AnthropicOutputTokensReset => {
+                use header::{AnthropicPolicy as P, Statement as K};
+                let (policy, kind) = field.anthropic().ok_or(Reason::Empty)?;
+                let policy =
+                    [P::Requests, P::Tokens, P::InputTokens, P::OutputTokens][usize::from(policy)];
+                let kind = [K::Limit, K::Remaining, K::Reset][usize::from(kind)];
+                let fact = header::anthropic_field(policy, kind, value)?;
+                let mut unresolved = Ok(());
+                self.merge_resolved(fact, None, &mut unresolved);
+                unresolved
+            }
             #[cfg(feature = "openai")]
             Field::RetryAfterMs => {
                 let ms = header::parse_digits(trim_ows(value)).ok_or(Reason::NotANumber)?;
@@ -320,7 +345,7 @@ impl<const P: usize> Observation<P> {
             | Field::OpenAiRemainingTokens
             | Field::OpenAiResetRequests
             | Field::OpenAiResetTokens => {
-                use header::OpenAiKind::{Limit, Remaining, Reset as ResetIn};
+                use header::Statement::{Limit, Remaining, Reset as ResetIn};
                 let (kind, tokens) = match field {
                     Field::OpenAiLimitRequests => (Limit, false),
                     Field::OpenAiLimitTokens => (Limit, true),

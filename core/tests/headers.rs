@@ -703,3 +703,78 @@ fn retry_after_ms_is_read_and_never_shortens_retry_after() {
         (None, vec!["retry-after-ms"])
     );
 }
+
+/// Anthropic's "Response headers" (rate limits): every policy's limit, remaining and RFC 3339
+/// reset, read against the response's `Date`.
+#[cfg(feature = "anthropic")]
+#[test]
+fn anthropic_documented_headers() {
+    let obs = observe(
+        Some(200),
+        &[
+            ("Date", DATE), // 12:00:00
+            ("anthropic-ratelimit-requests-limit", "50"),
+            ("anthropic-ratelimit-requests-remaining", "49"),
+            ("anthropic-ratelimit-requests-reset", "2026-11-21T12:00:01Z"),
+            ("anthropic-ratelimit-tokens-limit", "50000"),
+            ("anthropic-ratelimit-tokens-remaining", "49000"),
+            (
+                "anthropic-ratelimit-tokens-reset",
+                "2026-11-21T12:00:01.200Z",
+            ),
+            ("anthropic-ratelimit-input-tokens-limit", "40000"),
+            ("anthropic-ratelimit-input-tokens-remaining", "39500"),
+            (
+                "anthropic-ratelimit-input-tokens-reset",
+                "2026-11-21T13:00:30+01:00",
+            ),
+            ("anthropic-ratelimit-output-tokens-limit", "8000"),
+            ("anthropic-ratelimit-output-tokens-remaining", "7500"),
+            (
+                "anthropic-ratelimit-output-tokens-reset",
+                "2026-11-21T12:00:06Z",
+            ),
+        ],
+        None,
+    );
+    let get = |name: &str| {
+        let p = named(&obs, name);
+        (p.quota(), p.remaining(), p.reset_s(), p.unit())
+    };
+    assert_eq!(
+        get("requests"),
+        (Some(50), Some(49), Some(1), QuotaUnit::Requests)
+    );
+    assert_eq!(
+        get("tokens"),
+        (Some(50_000), Some(49_000), Some(2), QuotaUnit::Other)
+    );
+    assert_eq!(
+        get("input-tokens"),
+        (Some(40_000), Some(39_500), Some(30), QuotaUnit::Other)
+    );
+    assert_eq!(
+        get("output-tokens"),
+        (Some(8_000), Some(7_500), Some(6), QuotaUnit::Other)
+    );
+    assert!(ignored(&obs).is_empty());
+    // Without a Date or a clock an absolute reset cannot be read; a malformed one is ignored.
+    let obs = observe(
+        Some(200),
+        &[
+            ("anthropic-ratelimit-requests-remaining", "3"),
+            ("anthropic-ratelimit-requests-reset", "2026-11-21T12:00:01Z"),
+            ("anthropic-ratelimit-tokens-reset", "in a minute"),
+        ],
+        None,
+    );
+    assert_eq!(named(&obs, "requests").remaining(), Some(3));
+    assert_eq!(named(&obs, "requests").reset_s(), None);
+    assert_eq!(
+        ignored(&obs),
+        [
+            "anthropic-ratelimit-requests-reset",
+            "anthropic-ratelimit-tokens-reset"
+        ]
+    );
+}

@@ -952,3 +952,20 @@ fn an_openai_429_waits_for_its_reset() {
     assert_eq!(denied.cause, Cause::ServerBudget);
     assert!(denied.until >= ms(91_000), "{denied:?}");
 }
+
+/// Anthropic: a spent `requests` policy holds every caller until its RFC 3339 reset.
+#[cfg(feature = "anthropic")]
+#[test]
+fn an_anthropic_spent_policy_waits_for_its_reset() {
+    let mut l: Limiter<Window<Log<8>>> = Limiter::new(Window::learned_exact(), Config::DEFAULT);
+    let headers = [
+        ("Date", "Sat, 21 Nov 2026 12:00:00 GMT"),
+        ("anthropic-ratelimit-requests-limit", "50"),
+        ("anthropic-ratelimit-requests-remaining", "0"),
+        ("anthropic-ratelimit-requests-reset", "2026-11-21T12:00:30Z"),
+    ];
+    exchange(&mut l, 0, 0, 200, &headers);
+    let denied = l.try_acquire(ms(10)).unwrap_err();
+    assert_eq!(denied.cause, Cause::ServerBudget);
+    assert!(denied.until >= ms(30_000), "{denied:?}");
+}

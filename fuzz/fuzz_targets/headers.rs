@@ -7,7 +7,7 @@ use headroom_core::observation::NAME_CAP;
 use headroom_core::{Observation, Response, UnixTime};
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: [&str; 20] = [
+const NAMES: [&str; 23] = [
     "RateLimit-Policy",
     "RateLimit",
     "RateLimit-Limit",
@@ -28,6 +28,9 @@ const NAMES: [&str; 20] = [
     "x-ratelimit-reset-requests",
     "x-ratelimit-reset-tokens",
     "retry-after-ms",
+    "anthropic-ratelimit-requests-limit",
+    "anthropic-ratelimit-requests-remaining",
+    "anthropic-ratelimit-requests-reset",
 ];
 
 fuzz_target!(|value: &[u8]| {

@@ -111,7 +111,7 @@ fn full_year(yy: i32, month: i32, day: i32, secs: i32, now: i64) -> i32 {
 }
 
 /// Unix seconds for a civil date, rejecting impossible days (31 Feb).
-fn civil(year: i32, month: i32, day: i32, secs: i32) -> Option<i64> {
+pub(crate) fn civil(year: i32, month: i32, day: i32, secs: i32) -> Option<i64> {
     const MONTH_LEN: [i32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let max_day = MONTH_LEN.get(usize::try_from(month - 1).ok()?)? + i32::from(leap && month == 2);

@@ -2,23 +2,31 @@
 //!
 //! See [`crate::observation`] for one whole response reduced to policies and a wait.
 
+#[cfg(feature = "anthropic")]
+mod anthropic;
 mod body;
 mod date;
 #[cfg(feature = "openai")]
 mod openai;
 mod ratelimit;
 mod retry_after;
+#[cfg(any(feature = "openai", feature = "anthropic"))]
+mod vendor;
 
+#[cfg(feature = "anthropic")]
+pub(crate) use anthropic::{AnthropicPolicy, anthropic_field};
 pub use body::body_retry_after;
 pub use date::parse_http_date;
 #[cfg(feature = "openai")]
-pub(crate) use openai::{OpenAiKind, openai_field};
+pub(crate) use openai::openai_field;
 pub(crate) use ratelimit::LegacyKind;
 pub use ratelimit::QuotaUnit;
 #[cfg(feature = "legacy")]
 pub(crate) use ratelimit::legacy_field;
 pub(crate) use ratelimit::{Fact, Name, Reset, policy_field, ratelimit_field};
 pub use retry_after::{RetryAfter, parse_retry_after};
+#[cfg(any(feature = "openai", feature = "anthropic"))]
+pub(crate) use vendor::Statement;
 
 pub(crate) use date::trim_ows;
 
@@ -96,7 +104,9 @@ impl core::error::Error for Reason {}
 /// the current drafts' fields, `Retry-After`, `Date` and `Age` always.
 const fn is_read(field: Field) -> bool {
     let legacy = field.legacy_kind().is_some();
-    (!legacy || cfg!(feature = "legacy")) && (!field.is_openai() || cfg!(feature = "openai"))
+    (!legacy || cfg!(feature = "legacy"))
+        && (!field.is_openai() || cfg!(feature = "openai"))
+        && (field.anthropic().is_none() || cfg!(feature = "anthropic"))
 }
 
 /// How many fields this build reads.
@@ -108,6 +118,10 @@ const READ_COUNT: usize = {
     }
     n
 };
+
+/// 32-bit words for a set of the fields this build reads (one on a device: a build that reads
+/// fewer than 33 fields keeps its arithmetic in one register).
+pub(crate) const READ_WORDS: usize = READ_COUNT.div_ceil(32);
 
 /// The fields this build reads, with their names: filtered at compile time, so a device built
 /// without `legacy` holds neither the other fields' names nor a test for them.
@@ -152,11 +166,23 @@ pub enum Field {
     OpenAiResetRequests,
     OpenAiResetTokens,
     RetryAfterMs,
+    AnthropicRequestsLimit,
+    AnthropicRequestsRemaining,
+    AnthropicRequestsReset,
+    AnthropicTokensLimit,
+    AnthropicTokensRemaining,
+    AnthropicTokensReset,
+    AnthropicInputTokensLimit,
+    AnthropicInputTokensRemaining,
+    AnthropicInputTokensReset,
+    AnthropicOutputTokensLimit,
+    AnthropicOutputTokensRemaining,
+    AnthropicOutputTokensReset,
 }
 
 impl Field {
     /// Every field, in a fixed order.
-    pub const ALL: [Field; 22] = [
+    pub const ALL: [Field; 34] = [
         Field::RateLimitPolicy,
         Field::RateLimit,
         Field::RateLimitLimit,
@@ -179,6 +205,18 @@ impl Field {
         Field::OpenAiResetRequests,
         Field::OpenAiResetTokens,
         Field::RetryAfterMs,
+        Field::AnthropicRequestsLimit,
+        Field::AnthropicRequestsRemaining,
+        Field::AnthropicRequestsReset,
+        Field::AnthropicTokensLimit,
+        Field::AnthropicTokensRemaining,
+        Field::AnthropicTokensReset,
+        Field::AnthropicInputTokensLimit,
+        Field::AnthropicInputTokensRemaining,
+        Field::AnthropicInputTokensReset,
+        Field::AnthropicOutputTokensLimit,
+        Field::AnthropicOutputTokensRemaining,
+        Field::AnthropicOutputTokensReset,
     ];
 
     /// The field's name in lowercase.
@@ -206,6 +244,18 @@ impl Field {
             Field::OpenAiResetRequests => "x-ratelimit-reset-requests",
             Field::OpenAiResetTokens => "x-ratelimit-reset-tokens",
             Field::RetryAfterMs => "retry-after-ms",
+            Field::AnthropicRequestsLimit => "anthropic-ratelimit-requests-limit",
+            Field::AnthropicRequestsRemaining => "anthropic-ratelimit-requests-remaining",
+            Field::AnthropicRequestsReset => "anthropic-ratelimit-requests-reset",
+            Field::AnthropicTokensLimit => "anthropic-ratelimit-tokens-limit",
+            Field::AnthropicTokensRemaining => "anthropic-ratelimit-tokens-remaining",
+            Field::AnthropicTokensReset => "anthropic-ratelimit-tokens-reset",
+            Field::AnthropicInputTokensLimit => "anthropic-ratelimit-input-tokens-limit",
+            Field::AnthropicInputTokensRemaining => "anthropic-ratelimit-input-tokens-remaining",
+            Field::AnthropicInputTokensReset => "anthropic-ratelimit-input-tokens-reset",
+            Field::AnthropicOutputTokensLimit => "anthropic-ratelimit-output-tokens-limit",
+            Field::AnthropicOutputTokensRemaining => "anthropic-ratelimit-output-tokens-remaining",
+            Field::AnthropicOutputTokensReset => "anthropic-ratelimit-output-tokens-reset",
         }
     }
 
@@ -213,10 +263,16 @@ impl Field {
     /// legacy forms with the `legacy` feature, OpenAI's with `openai`; the current drafts'
     /// fields, `Retry-After`, `Date` and `Age` always).
     pub fn from_name(name: &str) -> Option<Field> {
+        Field::read_index(name).map(|(_, f)| f)
+    }
+
+    /// The field named `name`, and its place among the fields this build reads (below
+    /// [`READ_WORDS`] × 32).
+    pub(crate) fn read_index(name: &str) -> Option<(usize, Field)> {
         let name = name.trim_ascii();
         READ.iter()
-            .find(|(_, n)| n.eq_ignore_ascii_case(name))
-            .map(|&(f, _)| f)
+            .position(|(_, n)| n.eq_ignore_ascii_case(name))
+            .and_then(|i| Some((i, READ.get(i)?.0)))
     }
 
     /// The legacy number this field carries, if it is one of the ≤ -06 or `X-` fields.
@@ -242,6 +298,19 @@ impl Field {
             self,
             Field::RetryAfter | Field::RetryAfterMs | Field::Date | Field::Age
         )
+    }
+
+    /// The Anthropic policy and statement this field carries, if it is one of Anthropic's
+    /// (`(policy, kind)` as indices: requests, tokens, input-tokens, output-tokens; limit,
+    /// remaining, reset).
+    pub(crate) const fn anthropic(self) -> Option<(u8, u8)> {
+        let i = self as u8;
+        let first = Field::AnthropicRequestsLimit as u8;
+        if i >= first && i < first + 12 {
+            Some(((i - first) / 3, (i - first) % 3))
+        } else {
+            None
+        }
     }
 
     /// One of OpenAI's fields (the `openai` feature reads them).

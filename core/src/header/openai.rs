@@ -11,56 +11,23 @@
 //! ([`QuotaUnit::Other`]), so it is reported but not enforced on request counts. Neither
 //! names a window: a spent policy holds requests until its reset.
 
-use super::ratelimit::{Fact, Name, Reset};
-use super::{QuotaUnit, Reason, parse_digits, trim_ows};
-use crate::sf::SfToken;
-
-/// What one OpenAI field says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum OpenAiKind {
-    /// `x-ratelimit-limit-*`.
-    Limit,
-    /// `x-ratelimit-remaining-*`.
-    Remaining,
-    /// `x-ratelimit-reset-*`.
-    Reset,
-}
+use super::ratelimit::{Fact, Reset};
+use super::vendor::{Statement, named_fact};
+use super::{QuotaUnit, Reason, parse_digits};
 
 /// The fact an `x-ratelimit-{limit,remaining,reset}-{requests,tokens}` value states.
 pub(crate) fn openai_field(
-    kind: OpenAiKind,
+    statement: Statement,
     tokens: bool,
     value: &[u8],
 ) -> Result<Fact<'static>, Reason> {
-    let v = trim_ows(value);
     let (name, unit): (&'static [u8], _) = if tokens {
         (b"tokens", QuotaUnit::Other)
     } else {
         (b"requests", QuotaUnit::Requests)
     };
-    let mut fact = Fact {
-        name: Name::Token(SfToken(name)),
-        unit,
-        ..Fact::unnamed()
-    };
-    let number = || {
-        parse_digits(v)
-            .map(saturating_u32)
-            .ok_or(Reason::NotANumber)
-    };
-    match kind {
-        OpenAiKind::Limit => fact.quota = Some(number()?),
-        OpenAiKind::Remaining => fact.remaining = Some(number()?),
-        OpenAiKind::Reset => {
-            let secs = go_duration_secs(v).ok_or(Reason::NotADuration)?;
-            fact.reset = Some(Reset::Delta(saturating_u32(secs)));
-        }
-    }
-    Ok(fact)
-}
-
-fn saturating_u32(n: u64) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
+    let reset = |v: &[u8]| go_duration_secs(v).map(|s| Reset::Delta(crate::sat_u32(s)));
+    named_fact(name, unit, statement, value, reset, Reason::NotADuration)
 }
 
 /// A Go `time.Duration` (`300ms`, `1.5h`, `2h45m`, `1m30.5s`; units `ns`, `us`, `µs`, `ms`, `s`,

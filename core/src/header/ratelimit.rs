@@ -50,6 +50,9 @@ pub(crate) enum Reset {
     Delta(u32),
     /// A number that is seconds at some services and a Unix time at others.
     Ambiguous(u32),
+    /// A point in time (Anthropic's RFC 3339 resets).
+    #[cfg(feature = "anthropic")]
+    At(UnixTime),
 }
 
 /// Values above this are taken as Unix times (2001-09-09), below as seconds to wait.
@@ -67,6 +70,8 @@ impl Reset {
                 let wait = i64::from(at).saturating_sub(reference?.as_secs());
                 saturating_u32(wait.max(0))
             }
+            #[cfg(feature = "anthropic")]
+            Reset::At(at) => Some(crate::sat_u32(at.secs_since(reference?))),
         }
     }
 }
