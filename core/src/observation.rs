@@ -137,6 +137,9 @@ pub struct Observation<const P: usize = 4> {
     from_cache: bool,
     dropped: u8,
     reference: Option<UnixTime>,
+    /// Discord's bucket id, until the unnamed policy it names is complete.
+    #[cfg(feature = "discord")]
+    bucket: Option<String<NAME_CAP>>,
 }
 
 impl<const P: usize> Observation<P> {
@@ -151,6 +154,8 @@ impl<const P: usize> Observation<P> {
             from_cache: false,
             dropped: 0,
             reference: None,
+            #[cfg(feature = "discord")]
+            bucket: None,
         }
     }
 
@@ -221,6 +226,10 @@ impl<const P: usize> Observation<P> {
         self.from_cache = false;
         self.dropped = 0;
         self.reference = None;
+        #[cfg(feature = "discord")]
+        {
+            self.bucket = None;
+        }
     }
 
     /// The status code, if known.
@@ -332,6 +341,12 @@ impl<const P: usize> Observation<P> {
                 self.merge_resolved(fact, None, &mut unresolved);
                 unresolved
             }
+            #[cfg(feature = "discord")]
+            Field::DiscordResetAfter => self.merge_relative(header::reset_after(value)?),
+            #[cfg(feature = "discord")]
+            Field::DiscordBucket => self.name_unnamed(header::bucket(value)?),
+            #[cfg(feature = "shopify")]
+            Field::ShopifyCallLimit => self.merge_relative(header::call_limit(value)?),
             #[cfg(feature = "openai")]
             Field::RetryAfterMs => {
                 let ms = header::parse_digits(trim_ows(value)).ok_or(Reason::NotANumber)?;
@@ -354,10 +369,7 @@ impl<const P: usize> Observation<P> {
                     Field::OpenAiResetRequests => (ResetIn, false),
                     _ => (ResetIn, true),
                 };
-                let fact = header::openai_field(kind, tokens, value)?;
-                let reset_s = resolve(fact.reset, None)?;
-                self.merge(fact, None, reset_s);
-                Ok(())
+                self.merge_relative(header::openai_field(kind, tokens, value)?)
             }
             Field::RateLimitPolicy => header::policy_field(value, |f| self.merge(f, None, None)),
             // Only a lone fact (the -07 Dictionary's, a legacy reset) can carry a reset that
@@ -392,6 +404,14 @@ impl<const P: usize> Observation<P> {
             Ok(reset_s) => self.merge(fact, used, reset_s),
             Err(e) => *unresolved = Err(e),
         }
+    }
+
+    /// Merges a vendor's `fact`, whose reset (if any) is relative to the response.
+    #[cfg(any(feature = "openai", feature = "discord", feature = "shopify"))]
+    fn merge_relative(&mut self, fact: Fact<'_>) -> Result<(), Reason> {
+        let reset_s = resolve(fact.reset, None)?;
+        self.merge(fact, None, reset_s);
+        Ok(())
     }
 
     /// Merges `fact`, whose reset resolved to `reset_s` seconds from the response.
@@ -481,11 +501,30 @@ impl<const P: usize> Observation<P> {
             .map(|(i, _)| i)
     }
 
+    /// Names the response's unnamed policy `name` (Discord's bucket), once its fields are read:
+    /// the name is kept until then.
+    #[cfg(feature = "discord")]
+    fn name_unnamed(&mut self, name: &[u8]) -> Result<(), Reason> {
+        let mut s = String::new();
+        for &b in name {
+            s.push(char::from(b)).map_err(|_| Reason::TooLong)?;
+        }
+        self.bucket = Some(s);
+        Ok(())
+    }
+
     /// `X-RateLimit-Used` gives remaining = limit − used when no remaining was sent.
     fn finish_used(&mut self) {
         for p in self.policies.iter_mut() {
             if let (None, Some(q), Some(u)) = (p.remaining, p.quota, p.used) {
                 p.remaining = Some(q.saturating_sub(u));
+            }
+        }
+        #[cfg(feature = "discord")]
+        if let Some(bucket) = self.bucket.take() {
+            let mut unnamed = self.policies.iter_mut().filter(|p| p.name.is_none());
+            if let (Some(p), None) = (unnamed.next(), unnamed.next()) {
+                p.name = Some(bucket);
             }
         }
     }

@@ -778,3 +778,89 @@ fn anthropic_documented_headers() {
         ]
     );
 }
+
+/// Discord's "Rate Limits" page: its header example and its 429 example.
+#[cfg(feature = "discord")]
+#[test]
+fn discord_documented_headers() {
+    let obs = observe(
+        Some(200),
+        &[
+            ("X-RateLimit-Limit", "5"),
+            ("X-RateLimit-Remaining", "1"),
+            ("X-RateLimit-Reset", "1470173023"),
+            ("X-RateLimit-Reset-After", "1"),
+            ("X-RateLimit-Bucket", "abcd1234"),
+        ],
+        None,
+    );
+    let p = named(&obs, "abcd1234");
+    assert_eq!(
+        (p.quota(), p.remaining(), p.reset_s()),
+        (Some(5), Some(1), Some(1))
+    );
+    // The 429: fractional resets round up (the epoch one read against the response's Date).
+    let obs = observe(
+        Some(429),
+        &[
+            ("Date", "Tue, 02 Aug 2016 21:22:38 GMT"),
+            ("Retry-After", "65"),
+            ("X-RateLimit-Limit", "10"),
+            ("X-RateLimit-Remaining", "0"),
+            ("X-RateLimit-Reset", "1470173023.123"),
+            ("X-RateLimit-Reset-After", "64.57"),
+            ("X-RateLimit-Bucket", "abcd1234"),
+            ("X-RateLimit-Scope", "user"),
+        ],
+        Some(
+            r#"{"message": "You are being rate limited.", "retry_after": 64.57, "global": false}"#,
+        ),
+    );
+    let p = named(&obs, "abcd1234");
+    assert_eq!(
+        (p.quota(), p.remaining(), p.reset_s()),
+        (Some(10), Some(0), Some(65))
+    );
+    assert_eq!(obs.retry_after_s(), Some(65));
+    assert!(ignored(&obs).is_empty());
+    let obs = observe(
+        Some(200),
+        &[
+            ("X-RateLimit-Reset-After", "-1"),
+            ("X-RateLimit-Bucket", "a b"),
+        ],
+        None,
+    );
+    assert_eq!(
+        ignored(&obs),
+        ["x-ratelimit-reset-after", "x-ratelimit-bucket"]
+    );
+}
+
+/// Shopify's REST Admin API limits: the call-limit header, and a 429's `Retry-After: 2.0`.
+#[cfg(feature = "shopify")]
+#[test]
+fn shopify_documented_headers() {
+    let obs = observe(
+        Some(200),
+        &[("X-Shopify-Shop-Api-Call-Limit", "32/40")],
+        None,
+    );
+    let p = named(&obs, "call-limit");
+    assert_eq!(
+        (p.quota(), p.remaining(), p.reset_s()),
+        (Some(40), Some(8), Some(1))
+    );
+    let obs = observe(
+        Some(429),
+        &[
+            ("X-Shopify-Shop-Api-Call-Limit", "40/40"),
+            ("Retry-After", "2.0"),
+        ],
+        None,
+    );
+    assert_eq!(named(&obs, "call-limit").remaining(), Some(0));
+    assert_eq!(obs.retry_after_s(), Some(2));
+    let obs = observe(Some(200), &[("X-Shopify-Shop-Api-Call-Limit", "32")], None);
+    assert_eq!(ignored(&obs), ["x-shopify-shop-api-call-limit"]);
+}

@@ -969,3 +969,28 @@ fn an_anthropic_spent_policy_waits_for_its_reset() {
     assert_eq!(denied.cause, Cause::ServerBudget);
     assert!(denied.until >= ms(30_000), "{denied:?}");
 }
+
+/// Shopify: a full call-limit bucket holds callers about a second (it leaks at least a call a
+/// second), then one call probes it.
+#[cfg(feature = "shopify")]
+#[test]
+fn a_full_shopify_bucket_holds_callers_a_second() {
+    let mut l: Limiter<Window<Log<8>>> = Limiter::new(Window::learned_exact(), Config::DEFAULT);
+    exchange(
+        &mut l,
+        0,
+        0,
+        200,
+        &[("X-Shopify-Shop-Api-Call-Limit", "40/40")],
+    );
+    let denied = l.try_acquire(ms(10)).unwrap_err();
+    assert_eq!(denied.cause, Cause::ServerBudget);
+    assert!(
+        ms(1_000) <= denied.until && denied.until <= ms(2_000),
+        "{denied:?}"
+    );
+    assert!(
+        l.try_acquire(denied.until).is_ok(),
+        "a probe once the second has passed"
+    );
+}

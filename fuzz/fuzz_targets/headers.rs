@@ -7,7 +7,7 @@ use headroom_core::observation::NAME_CAP;
 use headroom_core::{Observation, Response, UnixTime};
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: [&str; 23] = [
+const NAMES: [&str; 26] = [
     "RateLimit-Policy",
     "RateLimit",
     "RateLimit-Limit",
@@ -31,6 +31,9 @@ const NAMES: [&str; 23] = [
     "anthropic-ratelimit-requests-limit",
     "anthropic-ratelimit-requests-remaining",
     "anthropic-ratelimit-requests-reset",
+    "X-RateLimit-Reset-After",
+    "X-RateLimit-Bucket",
+    "X-Shopify-Shop-Api-Call-Limit",
 ];
 
 fuzz_target!(|value: &[u8]| {

@@ -6,10 +6,14 @@
 mod anthropic;
 mod body;
 mod date;
+#[cfg(feature = "discord")]
+mod discord;
 #[cfg(feature = "openai")]
 mod openai;
 mod ratelimit;
 mod retry_after;
+#[cfg(feature = "shopify")]
+mod shopify;
 #[cfg(any(feature = "openai", feature = "anthropic"))]
 mod vendor;
 
@@ -17,6 +21,8 @@ mod vendor;
 pub(crate) use anthropic::{AnthropicPolicy, anthropic_field};
 pub use body::body_retry_after;
 pub use date::parse_http_date;
+#[cfg(feature = "discord")]
+pub(crate) use discord::{bucket, reset_after};
 #[cfg(feature = "openai")]
 pub(crate) use openai::openai_field;
 pub(crate) use ratelimit::LegacyKind;
@@ -25,6 +31,8 @@ pub use ratelimit::QuotaUnit;
 pub(crate) use ratelimit::legacy_field;
 pub(crate) use ratelimit::{Fact, Name, Reset, policy_field, ratelimit_field};
 pub use retry_after::{RetryAfter, parse_retry_after};
+#[cfg(feature = "shopify")]
+pub(crate) use shopify::call_limit;
 #[cfg(any(feature = "openai", feature = "anthropic"))]
 pub(crate) use vendor::Statement;
 
@@ -74,6 +82,8 @@ pub enum Reason {
     TooLong,
     /// Not a duration such as `1s`, `6m0s` or `20ms`.
     NotADuration,
+    /// Not a name a policy can carry (control bytes, spaces).
+    NotAName,
 }
 
 impl Reason {
@@ -88,6 +98,7 @@ impl Reason {
             Reason::NoReferenceTime => "a date needs the Date header or a clock",
             Reason::TooLong => "field lines too long to combine",
             Reason::NotADuration => "not a duration such as 1s, 6m0s or 20ms",
+            Reason::NotAName => "not a name a policy can carry",
         }
     }
 }
@@ -107,6 +118,9 @@ const fn is_read(field: Field) -> bool {
     (!legacy || cfg!(feature = "legacy"))
         && (!field.is_openai() || cfg!(feature = "openai"))
         && (field.anthropic().is_none() || cfg!(feature = "anthropic"))
+        && (!matches!(field, Field::DiscordResetAfter | Field::DiscordBucket)
+            || cfg!(feature = "discord"))
+        && (!matches!(field, Field::ShopifyCallLimit) || cfg!(feature = "shopify"))
 }
 
 /// How many fields this build reads.
@@ -178,11 +192,14 @@ pub enum Field {
     AnthropicOutputTokensLimit,
     AnthropicOutputTokensRemaining,
     AnthropicOutputTokensReset,
+    DiscordResetAfter,
+    DiscordBucket,
+    ShopifyCallLimit,
 }
 
 impl Field {
     /// Every field, in a fixed order.
-    pub const ALL: [Field; 34] = [
+    pub const ALL: [Field; 37] = [
         Field::RateLimitPolicy,
         Field::RateLimit,
         Field::RateLimitLimit,
@@ -217,6 +234,9 @@ impl Field {
         Field::AnthropicOutputTokensLimit,
         Field::AnthropicOutputTokensRemaining,
         Field::AnthropicOutputTokensReset,
+        Field::DiscordResetAfter,
+        Field::DiscordBucket,
+        Field::ShopifyCallLimit,
     ];
 
     /// The field's name in lowercase.
@@ -256,6 +276,9 @@ impl Field {
             Field::AnthropicOutputTokensLimit => "anthropic-ratelimit-output-tokens-limit",
             Field::AnthropicOutputTokensRemaining => "anthropic-ratelimit-output-tokens-remaining",
             Field::AnthropicOutputTokensReset => "anthropic-ratelimit-output-tokens-reset",
+            Field::DiscordResetAfter => "x-ratelimit-reset-after",
+            Field::DiscordBucket => "x-ratelimit-bucket",
+            Field::ShopifyCallLimit => "x-shopify-shop-api-call-limit",
         }
     }
 

@@ -1,0 +1,42 @@
+//! Discord's additions to `X-RateLimit-*`, behind the `discord` feature (which needs `legacy`,
+//! where `X-RateLimit-Limit`, `-Remaining` and `-Reset` are read).
+//!
+//! - `X-RateLimit-Reset-After: 64.57`: seconds until the bucket resets, fractional, rounded up;
+//! - `X-RateLimit-Bucket: abcd1234`: the bucket's id, which names the policy.
+//!
+//! `X-RateLimit-Global` and `-Scope` change nothing here: a 429's `Retry-After` (or its body's
+//! `retry_after`) already pauses every caller.
+
+use super::ratelimit::{Fact, Reset};
+use super::{Reason, parse_digits, trim_ows};
+
+/// The reset an `X-RateLimit-Reset-After` value states: `1*DIGIT [ "." 1*DIGIT ]` seconds,
+/// rounded up.
+pub(crate) fn reset_after(value: &[u8]) -> Result<Fact<'static>, Reason> {
+    let v = trim_ows(value);
+    let (whole, fraction) = match v.iter().position(|&b| b == b'.') {
+        Some(dot) => (&v[..dot], Some(&v[dot + 1..])),
+        None => (v, None),
+    };
+    let mut secs = parse_digits(whole).ok_or(Reason::NotANumber)?;
+    if let Some(f) = fraction {
+        secs = secs.saturating_add(u64::from(parse_digits(f).ok_or(Reason::NotANumber)? > 0));
+    }
+    Ok(Fact {
+        reset: Some(Reset::Delta(crate::sat_u32(secs))),
+        ..Fact::unnamed()
+    })
+}
+
+/// An `X-RateLimit-Bucket` id, if it can name a policy: a non-empty run of visible ASCII.
+pub(crate) fn bucket(value: &[u8]) -> Result<&[u8], Reason> {
+    let v = trim_ows(value);
+    if v.is_empty() {
+        return Err(Reason::Empty);
+    }
+    if v.iter().all(|b| b.is_ascii_graphic()) {
+        Ok(v)
+    } else {
+        Err(Reason::NotAName)
+    }
+}
