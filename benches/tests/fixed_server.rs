@@ -341,3 +341,25 @@ fn two_callers_on_one_second_windows_are_never_refused() {
     }
     assert_eq!(total, 0);
 }
+
+#[test]
+fn a_response_that_crossed_a_short_window_reset_does_not_end_the_next_windows_count() {
+    // Found by the proptest above. The first response left the server just before a 3 s
+    // window ended (t=1), the next ones announced the new window's reset (t=3): the count
+    // they kept must hold until the later reset, or a stale response read after the earlier
+    // one passes for the new window's whole quota.
+    let lat = [
+        (79, 100),
+        (112, 120),
+        (107, 139),
+        (87, 151),
+        (140, 132),
+        (17, 36),
+        (51, 136),
+        (0, 182),
+        (138, 198),
+        (133, 0),
+    ];
+    let policies = [(10, 3000), (100, 180_000)];
+    assert_eq!(run_concurrent(&policies, 2, 80, &lat, 80709), 0);
+}

@@ -700,14 +700,21 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             match Relation::of(until, b.until, window) {
                 Relation::Past => return, // a late answer from a window that has ended
                 Relation::Next => {}
-                relation => {
-                    // Neither reset is known to be the newer: keep the earlier (`t` is whole
-                    // seconds, so the minimum over responses also sharpens it).
+                Relation::Same => {
+                    // `t` is whole seconds: the earliest reset heard in one window is the
+                    // sharpest.
                     b.until = b.until.min(until);
-                    if relation == Relation::Same {
-                        b.hear(r, in_flight, !b.short);
-                    } else if r.saturating_sub(u32::from(in_flight)) < b.remaining() {
-                        // Perhaps another server window: a fresher count, not a measurement.
+                    b.hear(r, in_flight, !b.short);
+                    return;
+                }
+                Relation::Unsure => {
+                    // Perhaps another server window: the count held now (our grants since
+                    // included) holds until the later reset, as the earlier may be the last
+                    // window's (a response that crossed the reset), and a budget ended there
+                    // would let a stale response's count pass for the new window's. A lower
+                    // count is a fresher one, not a measurement.
+                    b.until = b.until.max(until);
+                    if r.saturating_sub(u32::from(in_flight)) < b.remaining() {
                         b.rebase(r, in_flight, b.others(), b.answered());
                     }
                     return;
