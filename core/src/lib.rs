@@ -72,6 +72,7 @@
 //! - `defmt`: derive `defmt::Format` on public types.
 
 pub mod backoff;
+pub mod cost;
 pub mod driver;
 pub mod header;
 pub mod limiter;
@@ -82,6 +83,7 @@ pub mod time;
 pub mod window;
 
 pub use backoff::{Backoff, Jitter, Method, RetryPolicy};
+pub use cost::{Cost, Key};
 pub use driver::{Decision, Driver, GiveUp, Step};
 pub use limiter::{Cause, Config, Defaults, Denied, Grant, Limiter, Tuning};
 pub use observation::Observation;

@@ -85,6 +85,8 @@ mod persist;
 
 pub use persist::StateError;
 
+use crate::cost::{Cost, Key};
+use crate::header::QuotaUnit;
 use crate::observation::Observation;
 use crate::sat_u32;
 use crate::time::{Duration, Instant};
@@ -186,7 +188,20 @@ impl Tuning for Defaults {
 #[derive(Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Grant {
-    _private: (),
+    key: Key,
+    cost: Cost,
+}
+
+impl Grant {
+    /// The key it was granted for.
+    pub const fn key(&self) -> Key {
+        self.key
+    }
+
+    /// What it was granted for.
+    pub const fn cost(&self) -> Cost {
+        self.cost
+    }
 }
 
 /// What held a request back.
@@ -202,6 +217,8 @@ pub enum Cause {
     /// The first request is in flight: until its response tells the server's limits, no other
     /// request goes (concurrent callers would otherwise overshoot an unknown quota).
     Discovering,
+    /// The server's `concurrent-requests` policy allows no more requests in flight.
+    InFlight,
 }
 
 /// A refusal. Nothing was consumed.
@@ -223,6 +240,7 @@ impl core::fmt::Display for Cause {
             Cause::ServerBudget => f.write_str("the server's quota is spent until its reset"),
             Cause::Paused => f.write_str("the server asked every caller to wait"),
             Cause::Discovering => f.write_str("the first response is awaited"),
+            Cause::InFlight => f.write_str("the server allows no more requests in flight"),
         }
     }
 }
@@ -250,7 +268,7 @@ impl core::error::Error for Denied {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Budget {
-    name_hash: u32,
+    name_hash: u16,
     /// The lowest `r` heard in this server window: the freshest count of the server's.
     floor: u32,
     /// The `r` from which other clients' spending is measured (see [`Budget::others`]).
@@ -267,8 +285,11 @@ struct Budget {
     /// No grant has gone out since this budget expired: the next one is its probe, and until
     /// then its learned window does not count locally.
     awaiting_probe: bool,
-    /// Its window is under 4 s: responses may be the next window's (see [`MEASURED_WINDOW`]).
-    short: bool,
+    /// It counts content bytes, not requests: bytes in flight are all taken as uncounted,
+    /// and nothing is measured of other clients.
+    bytes: bool,
+    /// The key it belongs to ([`Key::IDENTITY`]: identity-wide).
+    key: Key,
     until: Instant,
 }
 
@@ -282,9 +303,15 @@ impl Budget {
         carried_ours: 0,
         uncounted: 0,
         awaiting_probe: false,
-        short: false,
+        bytes: false,
+        key: Key::IDENTITY,
         until: Instant::ZERO,
     };
+
+    /// Whether it holds back a request for `key`.
+    fn applies(&self, key: Key) -> bool {
+        key.is_identity() || self.key.is_identity() || self.key == key
+    }
 
     /// Grants left, counting all of ours in flight as spent.
     fn remaining(&self) -> u32 {
@@ -363,6 +390,11 @@ pub struct Limiter<W, const B: usize = 2, C = Config> {
     paused_until: Instant,
     last_now: Instant,
     in_flight: u16,
+    /// Bytes of content in flight.
+    in_flight_bytes: u32,
+    /// The server's cap on requests in flight (`concurrent-requests`, at most 255: a
+    /// device's limiter stays small); 0 when it set none.
+    max_in_flight: u8,
     /// A response has been observed (the server's limits, if it declares any, are known).
     heard: bool,
     /// When the last request was granted.
@@ -380,6 +412,8 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             paused_until: Instant::ZERO,
             last_now: Instant::ZERO,
             in_flight: 0,
+            in_flight_bytes: 0,
+            max_in_flight: 0,
             heard: false,
             last_grant: Instant::ZERO,
             tuning,
@@ -423,8 +457,14 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
 
     /// Whether a request would be granted at `now`, without consuming anything.
     pub fn peek(&self, now: Instant) -> Result<(), Denied> {
+        self.peek_with(now, Key::IDENTITY, Cost::ONE)
+    }
+
+    /// Whether a request of `cost` for `key` would be granted at `now`, without consuming
+    /// anything.
+    pub fn peek_with(&self, now: Instant, key: Key, cost: Cost) -> Result<(), Denied> {
         let now = now.max(self.last_now);
-        let (until, cause) = self.earliest(now);
+        let (until, cause) = self.earliest(now, key, cost);
         if until <= now {
             return Ok(());
         }
@@ -438,89 +478,167 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
 
     /// The earliest instant (≥ `now`) at which a request may be granted.
     pub fn next_allowed(&self, now: Instant) -> Instant {
-        self.earliest(now.max(self.last_now)).0
+        self.earliest(now.max(self.last_now), Key::IDENTITY, Cost::ONE)
+            .0
     }
 
     /// Grants a request at `now`, counting it in every window and budget, or refuses it having
     /// consumed nothing (all windows are checked before any records).
     pub fn try_acquire(&mut self, now: Instant) -> Result<Grant, Denied> {
+        self.try_acquire_with(now, Key::IDENTITY, Cost::ONE)
+    }
+
+    /// Grants a request of `cost` for `key` at `now` (see [`Cost`] and [`Key`]), or refuses
+    /// it having consumed nothing: every window and budget it falls under has room for all
+    /// of the cost, or none of it is taken. A cost no window can ever hold is refused with
+    /// [`Instant::MAX`].
+    pub fn try_acquire_with(
+        &mut self,
+        now: Instant,
+        key: Key,
+        cost: Cost,
+    ) -> Result<Grant, Denied> {
         let now = now.max(self.last_now);
-        self.peek(now)?;
+        self.peek_with(now, key, cost)?;
         self.last_now = now;
         let guard = self.config().guard;
         self.windows.each_mut(Crate(()), |_, rule, track| {
             // Every window with a length counts the grant (peek found room in those with a
             // quota); an unset one is cleared when it is learned.
             if !rule.is_unset() {
-                track.record(now, effective_length(rule, guard));
+                for _ in 0..cost.requests {
+                    track.record(now, effective_length(rule, guard));
+                }
             }
         });
-        for b in self.budgets.iter_mut() {
-            if b.until > now {
-                b.uncounted = b.uncounted.saturating_add(1);
-            } else {
+        for b in self.budgets.iter_mut().filter(|b| b.applies(key)) {
+            if b.until <= now {
                 b.awaiting_probe = false;
+            } else if !b.bytes {
+                b.uncounted = b.uncounted.saturating_add(cost.requests);
             }
         }
-        self.in_flight = self.in_flight.saturating_add(1);
+        self.in_flight = self.in_flight.saturating_add(cost.requests);
+        self.in_flight_bytes = self.in_flight_bytes.saturating_add(cost.content_bytes);
         self.last_grant = now;
-        Ok(Grant { _private: () })
+        Ok(Grant { key, cost })
     }
 
     /// The request got no response (connection error, timeout). It stays counted in the windows,
     /// since it may have reached the server; it is no longer in flight.
     pub fn release(&mut self, grant: Grant) {
+        let (key, requests) = (grant.key, grant.cost.requests);
         self.landed(grant);
-        // It may have been counted: then it explains a unit of what `r` falls by, which must
-        // not be taken for another client's.
+        // It may have been counted: then it explains what `r` falls by, which must not be
+        // taken for another client's.
         let now = self.last_now;
-        for b in self.budgets.iter_mut().filter(|b| b.until > now) {
-            b.ours = b.ours.saturating_add(1);
+        for b in self.budgets.iter_mut() {
+            if b.until > now && b.applies(key) {
+                b.ours = b.ours.saturating_add(requests.into());
+            }
         }
     }
 
     /// Feeds the response to the request `grant` allowed: learns policies, sets budgets, pauses.
+    ///
+    /// The response's policies belong to the grant's [`Key`]; for a grant without one, to the
+    /// partition the server named for each (`pk`, GitHub's resource, Discord's bucket), else
+    /// to the whole identity. Only identity-wide policies become windows; the others are
+    /// budgets of their key. A throttled response's wait (`Retry-After`, a bare 429) pauses
+    /// what it names: the policies of a problem details body's `violated-policies`, else a
+    /// keyed response's key (unless Discord's body says `global`), else every caller.
     pub fn observe<const P: usize>(&mut self, now: Instant, grant: Grant, obs: &Observation<P>) {
         let now = now.max(self.last_now);
         self.last_now = now;
+        let route = grant.key;
         self.landed(grant);
         self.heard = true;
         let max_pause = self.config().max_pause;
-        for p in obs
-            .policies()
-            .iter()
-            .filter(|p| p.unit() == crate::header::QuotaUnit::Requests)
-        {
-            let hash = p.key();
-            if let (Some(q), Some(w)) = (p.quota(), p.window()) {
+        let key_of = |p: &crate::observation::Policy| match p.partition_key() {
+            Some(partition) if route.is_identity() => partition,
+            _ => route,
+        };
+        for p in obs.policies() {
+            let (key, hash, bytes) = (key_of(p), p.key(), p.unit() == QuotaUnit::ContentBytes);
+            match p.unit() {
+                QuotaUnit::Requests | QuotaUnit::ContentBytes => {}
+                QuotaUnit::ConcurrentRequests => {
+                    if let Some(q) = p.quota().filter(|&q| q > 0) {
+                        self.max_in_flight = u8::try_from(q).unwrap_or(u8::MAX);
+                    }
+                    continue;
+                }
+                QuotaUnit::Other => continue,
+            }
+            if let (Some(q), Some(w), false, true) =
+                (p.quota(), p.window(), bytes, key.is_identity())
+            {
                 self.learn(now, hash, q, w);
             }
             let reset = p.reset_s().or(p.window_s());
             if let (Some(r), Some(t)) = (p.remaining(), reset) {
                 let hold = Duration::from_secs(t.into()).min(max_pause);
                 let until = now + hold + self.reset_guard(hash, p.window_s());
-                self.set_budget(hash, r, until);
+                self.set_budget(Slot { hash, key, bytes }, r, until);
             }
         }
-        let pause = match (obs.status(), obs.retry_after()) {
-            (Some(413 | 429 | 503), Some(wait)) => Some(wait),
-            (Some(429), None) if obs.policies().iter().all(|p| p.remaining() != Some(0)) => {
-                Some(self.config().bare_429_pause)
+        let wait = match (obs.throttled(), obs.retry_after()) {
+            (true, Some(wait)) => wait,
+            (true, None)
+                if obs.status() == Some(429)
+                    && obs.policies().iter().all(|p| p.remaining() != Some(0)) =>
+            {
+                self.config().bare_429_pause
             }
-            _ => None,
+            _ => return,
         };
-        if let Some(p) = pause {
-            self.paused_until = self.paused_until.max(now + p.min(max_pause));
+        let until = now + wait.min(max_pause);
+        let mut held = false;
+        for &hash in obs.violated() {
+            let policy = obs.policies().iter().find(|p| p.key() == hash);
+            let key = policy.map_or(route, key_of);
+            let bytes = policy.is_some_and(|p| p.unit() == QuotaUnit::ContentBytes);
+            self.hold(Slot { hash, key, bytes }, until);
+            held = true;
+        }
+        if !held && !obs.global() {
+            for p in obs.policies().iter().filter(|p| !key_of(p).is_identity()) {
+                let bytes = p.unit() == QuotaUnit::ContentBytes;
+                self.hold(
+                    Slot {
+                        hash: p.key(),
+                        key: key_of(p),
+                        bytes,
+                    },
+                    until,
+                );
+                held = true;
+            }
+            if !held && !route.is_identity() {
+                self.hold(
+                    Slot {
+                        hash: KEY_PAUSE,
+                        key: route,
+                        bytes: false,
+                    },
+                    until,
+                );
+                held = true;
+            }
+        }
+        if !held {
+            self.paused_until = self.paused_until.max(until);
         }
     }
 
     /// `grant` is no longer in flight.
     fn landed(&mut self, grant: Grant) {
-        let Grant { .. } = grant;
-        self.in_flight = self.in_flight.saturating_sub(1);
+        let Grant { cost, .. } = grant;
+        self.in_flight = self.in_flight.saturating_sub(cost.requests);
+        self.in_flight_bytes = self.in_flight_bytes.saturating_sub(cost.content_bytes);
     }
 
-    fn earliest(&self, now: Instant) -> (Instant, Cause) {
+    fn earliest(&self, now: Instant, key: Key, cost: Cost) -> (Instant, Cause) {
         let mut worst = (now, Cause::Paused);
         let mut consider = |t: Instant, c: Cause| {
             if t > worst.0 {
@@ -530,29 +648,53 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         consider(self.paused_until, Cause::Paused);
         // Waits that end with a response, not at a known instant: re-check shortly (adapters
         // also wake waiters on every response).
+        let recheck = now + self.config().guard.max(Duration::from_millis(1));
         if !self.heard && self.in_flight > 0 {
-            let recheck = now + self.config().guard.max(Duration::from_millis(1));
             consider(recheck, Cause::Discovering);
         }
-        for b in self.budgets.iter().filter(|b| b.until > now) {
-            let others = b.others_reserve(self.in_flight);
-            let held = self.reserve(b.name_hash) + others;
-            if b.remaining() <= held {
+        let cap = u16::from(self.max_in_flight);
+        if cap > 0 && self.in_flight.saturating_add(cost.requests) > cap {
+            let until = if cost.requests > cap {
+                Instant::MAX
+            } else {
+                recheck
+            };
+            consider(until, Cause::InFlight);
+        }
+        for b in self
+            .budgets
+            .iter()
+            .filter(|b| b.until > now && b.applies(key))
+        {
+            let (remaining, need) = if b.bytes {
+                let left = b.floor.saturating_sub(self.in_flight_bytes);
+                (left, cost.content_bytes.max(1))
+            } else {
+                let others = b.others_reserve(self.in_flight);
+                let held = self.reserve(b.name_hash) + others;
+                (b.remaining(), held.saturating_add(cost.requests.into()))
+            };
+            if remaining < need {
                 consider(b.until, Cause::ServerBudget);
-            } else if let Some(next) = self.paced(b) {
+            } else if let Some(next) = self.paced(b).filter(|_| !b.bytes) {
                 consider(next, Cause::ServerBudget);
             }
         }
+        let n = u32::from(cost.requests);
         self.windows.each(|i, rule, track| {
             let Some(q) = rule.quota() else { return };
             if self.budget_governs(rule, now) {
                 return;
             }
+            // Room for `n` grants is fewer than `q - n + 1` held.
             let q = apply_permille(q, self.config().quota_permille);
-            if track.holds_fewer_than(q) {
+            let Some(room) = q.saturating_add(1).checked_sub(n) else {
+                return consider(Instant::MAX, Cause::Window(i as u8));
+            };
+            if track.holds_fewer_than(room) {
                 return; // room whatever the time: no need to compute when
             }
-            let t = track.free_at(now, effective_length(rule, self.config().guard), q);
+            let t = track.free_at(now, effective_length(rule, self.config().guard), room);
             consider(t, Cause::Window(i as u8));
         });
         worst
@@ -574,7 +716,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             }
             others => (others, ROUNDING_MS),
         };
-        if others == 0 || b.short {
+        if others == 0 || self.is_short(b.name_hash) {
             return None;
         }
         // In 32 bits, as everything on a device's path (a product that saturates only paces
@@ -590,27 +732,35 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         if rule.is_local() || rule.server_quota == MaybeQuota::NONE {
             return false;
         }
-        self.budgets
-            .iter()
-            .any(|b| b.name_hash == rule.name_hash && (b.until > now || b.awaiting_probe))
+        self.budgets.iter().any(|b| {
+            b.name_hash == rule.name_hash
+                && b.key.is_identity()
+                && (b.until > now || b.awaiting_probe)
+        })
     }
 
     /// Units of a budget kept unused so that `quota_permille` holds under server sync too.
-    fn reserve(&self, hash: u32) -> u32 {
+    fn reserve(&self, hash: u16) -> u32 {
         self.server_quota_of(hash)
             .map_or(0, |q| q - apply_permille(q, self.config().quota_permille))
     }
 
     /// The quota in force in the window bound to server policy `hash`.
-    fn server_quota_of(&self, hash: u32) -> Option<u32> {
+    fn server_quota_of(&self, hash: u16) -> Option<u32> {
         self.rule_where(|r| r.name_hash == hash && r.server_quota != MaybeQuota::NONE)
             .and_then(Rule::quota)
     }
 
     /// The length of the window policy `hash` is bound to, once known.
-    fn length_of(&self, hash: u32) -> Option<Duration> {
+    fn length_of(&self, hash: u16) -> Option<Duration> {
         self.rule_where(|r| r.name_hash == hash && !r.is_unset())
             .map(Rule::length)
+    }
+
+    /// Policy `hash`'s window is under 4 s (or unknown): its responses may be the next
+    /// window's (see [`MEASURED_WINDOW`]).
+    fn is_short(&self, hash: u16) -> bool {
+        self.length_of(hash).is_none_or(|w| w < MEASURED_WINDOW)
     }
 
     /// The first window rule matching `f`.
@@ -623,7 +773,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
 
     /// The slack added to a server reset, which is rounded to whole seconds: `reset_guard`,
     /// at most 1/64 of the policy's window when that is known (as for `guard`).
-    fn reset_guard(&self, hash: u32, window_s: Option<u32>) -> Duration {
+    fn reset_guard(&self, hash: u16, window_s: Option<u32>) -> Duration {
         match window_s
             .map(|w| Duration::from_secs(w.into()))
             .or(self.length_of(hash))
@@ -641,7 +791,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
 
     /// Applies a server policy (`q` per `w`) to the window it names, else the window of the same
     /// length, else a free window; failing all, tightens a longer window (still conservative).
-    fn learn(&mut self, now: Instant, hash: u32, quota: u32, length: Duration) {
+    fn learn(&mut self, now: Instant, hash: u16, quota: u32, length: Duration) {
         // A quota of 0 or a window longer than max_pause would let a server silence the device
         // indefinitely; the r/t budget (itself capped) still tells when quota returns.
         let len_ms = sat_u32(length.min(self.config().max_pause).as_millis());
@@ -687,14 +837,32 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         }
     }
 
-    fn set_budget(&mut self, hash: u32, r: u32, until: Instant) {
+    /// The budget slot `slot` names: its own, else a free or expired one, else the one that
+    /// resets soonest.
+    fn slot_for(&self, slot: &Slot) -> (Option<usize>, usize) {
+        let now = self.last_now;
+        let current = self
+            .budgets
+            .iter()
+            .position(|b| b.name_hash == slot.hash && b.key == slot.key);
+        let evict = (0..B)
+            .min_by_key(|&i| match self.budgets.get(i) {
+                Some(b) if b.until > now => b.until,
+                _ => Instant::ZERO,
+            })
+            .unwrap_or(0);
+        (current, current.unwrap_or(evict))
+    }
+
+    fn set_budget(&mut self, slot: Slot, r: u32, until: Instant) {
         let now = self.last_now;
         // Every other grant still in flight may be missing from `r`, issued before or after
-        // this one (requests overtake each other).
-        let in_flight = self.in_flight;
-        let current = self.budgets.iter().position(|b| b.name_hash == hash);
-        let window = self.length_of(hash).unwrap_or(Duration::from_secs(1));
-        if let Some(b) = current.map(|i| &mut self.budgets[i])
+        // this one (requests overtake each other). Bytes in flight are subtracted when asked.
+        let in_flight = if slot.bytes { 0 } else { self.in_flight };
+        let (current, index) = self.slot_for(&slot);
+        let short = self.is_short(slot.hash);
+        let window = self.length_of(slot.hash).unwrap_or(Duration::from_secs(1));
+        if let Some(b) = current.and_then(|i| self.budgets.get_mut(i))
             && b.until > now
         {
             match Relation::of(until, b.until, window) {
@@ -704,7 +872,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                     // `t` is whole seconds: the earliest reset heard in one window is the
                     // sharpest.
                     b.until = b.until.min(until);
-                    b.hear(r, in_flight, !b.short);
+                    b.hear(r, in_flight, !short);
                     return;
                 }
                 Relation::Unsure => {
@@ -724,30 +892,56 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // A new server window (or the first). Other clients seen in the last one are assumed
         // to be still there: their measurement carries over at half its weight, so it fades
         // within a few windows once they stop.
-        let mut fresh = Budget {
-            name_hash: hash,
+        let mut fresh = slot.budget(until);
+        let carried = current
+            .and_then(|i| self.budgets.get(i).copied())
+            .unwrap_or(Budget::EMPTY);
+        fresh.rebase(r, in_flight, carried.others() / 2, carried.answered() / 2);
+        if let Some(b) = self.budgets.get_mut(index) {
+            *b = fresh;
+        }
+    }
+
+    /// Nothing of `slot`'s policy remains until `until` (a throttled response said so).
+    fn hold(&mut self, slot: Slot, until: Instant) {
+        let (current, index) = self.slot_for(&slot);
+        let Some(b) = self.budgets.get_mut(index) else {
+            return;
+        };
+        let until = match current {
+            Some(_) if b.until > self.last_now => b.until.max(until),
+            _ => until,
+        };
+        *b = slot.budget(until);
+    }
+}
+
+/// Which budget a policy's numbers go to.
+struct Slot {
+    /// The policy's name hash ([`crate::observation::Policy::key`]).
+    hash: u16,
+    /// The key it belongs to.
+    key: Key,
+    /// It counts content bytes.
+    bytes: bool,
+}
+
+impl Slot {
+    /// A budget of nothing until `until`, for this slot; its first grant after is a probe.
+    fn budget(&self, until: Instant) -> Budget {
+        Budget {
+            name_hash: self.hash,
             until,
             awaiting_probe: true,
-            short: window < MEASURED_WINDOW,
+            bytes: self.bytes,
+            key: self.key,
             ..Budget::EMPTY
-        };
-        let carried = current.map_or(Budget::EMPTY, |i| self.budgets[i]);
-        fresh.rebase(r, in_flight, carried.others() / 2, carried.answered() / 2);
-        let slot = current.or_else(|| {
-            (0..B).min_by_key(|&i| {
-                let b = &self.budgets[i];
-                if b.until > now {
-                    b.until
-                } else {
-                    Instant::ZERO
-                }
-            })
-        });
-        if let Some(i) = slot {
-            self.budgets[i] = fresh;
         }
     }
 }
+
+/// The budget that holds a throttled key whose response named no policy.
+const KEY_PAUSE: u16 = 0x5041;
 
 /// A client's `t` may be a whole second late: other clients of the identity may start on a
 /// window that much later than it does.

@@ -20,6 +20,7 @@
 //! its policy and counts in [`Observation::dropped`]) because a multi-line field is joined
 //! into the caller's scratch buffer, which the next field reuses.
 
+use crate::cost::Key;
 use crate::header::{
     self, Fact, Field, Name, QuotaUnit, Reason, Reset, parse_http_date, parse_retry_after, trim_ows,
 };
@@ -43,9 +44,23 @@ pub struct Policy {
     unit: QuotaUnit,
     used: Option<u32>,
     extra: bool,
+    partition: Option<String<NAME_CAP>>,
+    partition_key: Key,
 }
 
 impl Policy {
+    /// The partition key (`pk`), its base64 as sent; `None` when the server named none.
+    pub fn partition(&self) -> Option<&str> {
+        self.partition.as_deref()
+    }
+
+    /// The [`Key`] of the partition this policy belongs to: its `pk`, GitHub's
+    /// `x-ratelimit-resource`, or Discord's bucket; `None` when the server named none (then
+    /// the policy is the request's: see [`crate::Limiter::observe`]).
+    pub fn partition_key(&self) -> Option<Key> {
+        (!self.partition_key.is_identity()).then_some(self.partition_key)
+    }
+
     /// The policy's name; `None` for the unnamed policy of older drafts and legacy headers.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
@@ -88,7 +103,7 @@ impl Policy {
     /// unnamed policy whose window is known, the window's length (servers with stacked unnamed
     /// limiters, such as express-rate-limit before draft-8, describe a different one on
     /// different responses); else 0.
-    pub(crate) fn key(&self) -> u32 {
+    pub(crate) fn key(&self) -> u16 {
         match (self.name.as_deref(), self.window_s) {
             (Some(n), _) => name_hash(n.bytes()),
             // A NUL prefix keeps these apart from any real name.
@@ -98,12 +113,14 @@ impl Policy {
     }
 }
 
-/// FNV-1a over the bytes of a name; never 0, which is reserved for "unnamed".
-pub(crate) fn name_hash(bytes: impl Iterator<Item = u8>) -> u32 {
+/// FNV-1a over the bytes of a name, folded to 16 bits; never 0, which is reserved for
+/// "unnamed". 16 bits keep a device's budgets small; two names of one identity that collide
+/// share a budget, which only ever holds requests back.
+pub(crate) fn name_hash(bytes: impl Iterator<Item = u8>) -> u16 {
     let h = bytes.fold(0x811c_9dc5u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
-    h.max(1)
+    ((h >> 16) as u16 ^ h as u16).max(1)
 }
 
 /// A field that was present but ignored, and why.
@@ -137,9 +154,14 @@ pub struct Observation<const P: usize = 4> {
     from_cache: bool,
     dropped: u8,
     reference: Option<UnixTime>,
-    /// Discord's bucket id, until the unnamed policy it names is complete.
-    #[cfg(feature = "discord")]
+    /// Discord's bucket id or GitHub's resource, until the unnamed policy it names is
+    /// complete.
+    #[cfg(any(feature = "discord", feature = "github"))]
     bucket: Option<String<NAME_CAP>>,
+    /// The body's `violated-policies`, as name hashes.
+    violated: Vec<u16, { header::VIOLATED_CAP }>,
+    /// Discord's body says every route is throttled.
+    global: bool,
 }
 
 impl<const P: usize> Observation<P> {
@@ -154,8 +176,10 @@ impl<const P: usize> Observation<P> {
             from_cache: false,
             dropped: 0,
             reference: None,
-            #[cfg(feature = "discord")]
+            #[cfg(any(feature = "discord", feature = "github"))]
             bucket: None,
+            violated: Vec::new(),
+            global: false,
         }
     }
 
@@ -206,11 +230,13 @@ impl<const P: usize> Observation<P> {
                 field_value(headers.clone(), field, scratch).map(|v| self.read_field(field, v?));
             self.note(field, result.unwrap_or(Ok(())));
         }
-        if self.retry_after.is_none()
-            && let Some(wait) = response.body.and_then(header::body_retry_after)
-        {
-            self.retry_after = Some(wait);
-            self.retry_source = Some(RetrySource::Body);
+        if let Some(body) = response.body.and_then(header::body_facts) {
+            if let (None, Some(wait)) = (self.retry_after, body.retry_after) {
+                self.retry_after = Some(wait);
+                self.retry_source = Some(RetrySource::Body);
+            }
+            self.global = body.global;
+            self.violated = body.violated;
         }
         self.finish_used();
     }
@@ -226,10 +252,12 @@ impl<const P: usize> Observation<P> {
         self.from_cache = false;
         self.dropped = 0;
         self.reference = None;
-        #[cfg(feature = "discord")]
+        #[cfg(any(feature = "discord", feature = "github"))]
         {
             self.bucket = None;
         }
+        self.violated.clear();
+        self.global = false;
     }
 
     /// The status code, if known.
@@ -269,6 +297,30 @@ impl<const P: usize> Observation<P> {
     /// Policies that did not fit in `P` or had names longer than [`NAME_CAP`].
     pub const fn dropped(&self) -> u8 {
         self.dropped
+    }
+
+    /// Whether the response refuses for rate: a 429; a 413 or 503 (with `Retry-After`, a
+    /// pause); with the `github` feature, GitHub's 403 with `retry-after` or a policy at 0.
+    pub fn throttled(&self) -> bool {
+        match self.status {
+            Some(413 | 429 | 503) => true,
+            #[cfg(feature = "github")]
+            Some(403) => {
+                self.retry_after.is_some() || self.policies.iter().any(|p| p.remaining == Some(0))
+            }
+            _ => false,
+        }
+    }
+
+    /// A throttled response's body named the identity as a whole (Discord's `global`): its
+    /// pause holds back every key.
+    pub const fn global(&self) -> bool {
+        self.global
+    }
+
+    /// The policies a problem details body names in `violated-policies`, as name hashes.
+    pub(crate) fn violated(&self) -> &[u16] {
+        &self.violated
     }
 
     /// The response's time: its `Date` header, else the caller's clock.
@@ -344,7 +396,20 @@ impl<const P: usize> Observation<P> {
             #[cfg(feature = "discord")]
             Field::DiscordResetAfter => self.merge_relative(header::reset_after(value)?),
             #[cfg(feature = "discord")]
-            Field::DiscordBucket => self.name_unnamed(header::bucket(value)?),
+            Field::DiscordBucket => self.name_unnamed(header::visible_name(value)?),
+            #[cfg(feature = "github")]
+            Field::GitHubResource => self.name_unnamed(header::visible_name(value)?),
+            #[cfg(feature = "gitlab")]
+            Field::GitLabResetTime => {
+                let at = parse_http_date(value, reference).ok_or(Reason::NotADate)?;
+                let fact = Fact {
+                    reset: Some(Reset::At(at)),
+                    ..Fact::unnamed()
+                };
+                let mut unresolved = Ok(());
+                self.merge_resolved(fact, None, &mut unresolved);
+                unresolved
+            }
             #[cfg(feature = "shopify")]
             Field::ShopifyCallLimit => self.merge_relative(header::call_limit(value)?),
             #[cfg(feature = "openai")]
@@ -371,13 +436,24 @@ impl<const P: usize> Observation<P> {
                 };
                 self.merge_relative(header::openai_field(kind, tokens, value)?)
             }
-            Field::RateLimitPolicy => header::policy_field(value, |f| self.merge(f, None, None)),
+            // A member dropped for an invalid parameter marks its field as ignored in part.
+            Field::RateLimitPolicy => {
+                let mut flawed = Ok(());
+                header::policy_field(value, |f| match f.invalid {
+                    Some(reason) => flawed = Err(reason),
+                    None => self.merge(f, None, None),
+                })?;
+                flawed
+            }
             // Only a lone fact (the -07 Dictionary's, a legacy reset) can carry a reset that
             // needs a reference time, so a field whose reset cannot be resolved merges nothing.
             Field::RateLimit => {
-                let mut unresolved = Ok(());
-                header::ratelimit_field(value, |f| self.merge_resolved(f, None, &mut unresolved))?;
-                unresolved
+                let mut flawed = Ok(());
+                header::ratelimit_field(value, |f| match f.invalid {
+                    Some(reason) => flawed = Err(reason),
+                    None => self.merge_resolved(f, None, &mut flawed),
+                })?;
+                flawed
             }
             #[cfg(not(feature = "legacy"))]
             _ => Ok(()), // `Field::from_name` recognises no other field
@@ -435,6 +511,12 @@ impl<const P: usize> Observation<P> {
         keep(&mut p.used, used);
         if fact.quota.is_some() {
             p.unit = fact.unit;
+        }
+        if let Some(pk) = fact.partition {
+            p.partition_key = Key::of(pk);
+            p.partition = core::str::from_utf8(pk)
+                .ok()
+                .and_then(|s| String::try_from(s).ok());
         }
     }
 
@@ -501,9 +583,9 @@ impl<const P: usize> Observation<P> {
             .map(|(i, _)| i)
     }
 
-    /// Names the response's unnamed policy `name` (Discord's bucket), once its fields are read:
-    /// the name is kept until then.
-    #[cfg(feature = "discord")]
+    /// Names the response's unnamed policy `name` (Discord's bucket, GitHub's resource), and
+    /// makes it the policy's partition, once its fields are read: the name is kept until then.
+    #[cfg(any(feature = "discord", feature = "github"))]
     fn name_unnamed(&mut self, name: &[u8]) -> Result<(), Reason> {
         let mut s = String::new();
         for &b in name {
@@ -520,10 +602,11 @@ impl<const P: usize> Observation<P> {
                 p.remaining = Some(q.saturating_sub(u));
             }
         }
-        #[cfg(feature = "discord")]
+        #[cfg(any(feature = "discord", feature = "github"))]
         if let Some(bucket) = self.bucket.take() {
             let mut unnamed = self.policies.iter_mut().filter(|p| p.name.is_none());
             if let (Some(p), None) = (unnamed.next(), unnamed.next()) {
+                p.partition_key = Key::named(&bucket);
                 p.name = Some(bucket);
             }
         }

@@ -462,7 +462,7 @@ pub struct Rule {
     /// Quota the server declared for this window.
     pub(crate) server_quota: MaybeQuota,
     /// Hash of the server's name for this policy (0: unnamed or unknown).
-    pub(crate) name_hash: u32,
+    pub(crate) name_hash: u16,
 }
 
 /// A quota or none, held as the quota plus one (wrapping) so that none is 0 bits. A quota of

@@ -624,8 +624,213 @@ fn numbers_beyond_u32_saturate_and_negatives_are_dropped() {
     assert_eq!(huge.window_s(), Some(u32::MAX));
     assert_eq!(huge.remaining(), Some(u32::MAX));
     assert_eq!(huge.reset_s(), Some(u32::MAX));
-    // A negative quota is not a quota: the member is skipped, as one without `q` is.
+    // A negative quota is not a quota: the member is dropped, and its field is reported.
     assert!(obs.policies().iter().all(|p| p.name() != Some("neg")));
+    assert_eq!(ignored(&obs), ["ratelimit-policy"]);
+}
+
+/// Draft -11 §3/§4: a member whose parameter is invalid is dropped, the field's others are
+/// read, and the field is listed as ignored (in part) with the member's reason.
+#[test]
+fn invalid_members_are_dropped_and_reported() {
+    use headroom_core::header::{Flaw, member_problems};
+    let cases: [(&str, &str, &str, Flaw); 5] = [
+        (
+            "RateLimit",
+            r#""a";r=5.0;t=1, "ok";r=1;t=1"#,
+            "r",
+            Flaw::NotAnInteger,
+        ),
+        (
+            "RateLimit",
+            r#""a";r=-1;t=1, "ok";r=1;t=1"#,
+            "r",
+            Flaw::Negative,
+        ),
+        (
+            "RateLimit",
+            r#""a";r=1;t="soon", "ok";r=1;t=1"#,
+            "t",
+            Flaw::NotAnInteger,
+        ),
+        (
+            "RateLimit-Policy",
+            r#""a";q=10;w=0, "ok";q=1;w=1"#,
+            "w",
+            Flaw::NotPositive,
+        ),
+        (
+            "RateLimit-Policy",
+            r#""a";w=60, "ok";q=1;w=1"#,
+            "q",
+            Flaw::Missing,
+        ),
+    ];
+    for (field, value, param, flaw) in cases {
+        let obs = observe(Some(200), &[(field, value)], None);
+        let names: Vec<_> = obs.policies().iter().map(|p| p.name()).collect();
+        assert_eq!(names, [Some("ok")], "{value}");
+        let want = Reason::Parameter { param, flaw };
+        assert_eq!(obs.ignored()[0].reason, want, "{value}");
+        let mut problems = Vec::new();
+        let f = Field::from_name(field).unwrap();
+        member_problems(f, value.as_bytes(), |m, r| {
+            problems.push((m.to_string(), r))
+        })
+        .unwrap();
+        assert_eq!(problems, [("a".to_string(), want)], "{value}");
+    }
+    assert_eq!(
+        Reason::Parameter {
+            param: "r",
+            flaw: Flaw::NotAnInteger
+        }
+        .to_string(),
+        "r is not an integer"
+    );
+    // A syntax error still drops the whole field.
+    let mut none = 0;
+    let whole = member_problems(Field::RateLimit, b"\"a\";r=1;;", |_, _| none += 1);
+    assert!(matches!(whole, Err(Reason::Syntax(_))) && none == 0);
+}
+
+/// Draft -11 §2.1/§3: `qu` and `pk` are reported; `request` is the registered unit's name.
+#[test]
+fn quota_units_and_partitions_are_reported() {
+    let obs = observe(
+        Some(200),
+        &[
+            (
+                "RateLimit-Policy",
+                r#""a";q=100;w=10;qu="request", "b";q=1000000;w=60;qu="content-bytes";pk=:MTIyYzRlMzcxZDM5:, "c";q=4;qu="concurrent-requests", "d";q=5;qu="tokens""#,
+            ),
+            ("RateLimit", r#""b";r=999000;t=30;pk=:MTIyYzRlMzcxZDM5:"#),
+        ],
+        None,
+    );
+    let units: Vec<_> = obs.policies().iter().map(|p| p.unit()).collect();
+    assert_eq!(
+        units,
+        [
+            QuotaUnit::Requests,
+            QuotaUnit::ContentBytes,
+            QuotaUnit::ConcurrentRequests,
+            QuotaUnit::Other
+        ]
+    );
+    let b = named(&obs, "b");
+    assert_eq!(b.partition(), Some("MTIyYzRlMzcxZDM5"));
+    assert_eq!(
+        b.partition_key(),
+        Some(headroom_core::Key::named("MTIyYzRlMzcxZDM5"))
+    );
+    assert_eq!(b.remaining(), Some(999_000));
+    assert_eq!(named(&obs, "a").partition(), None);
+    assert!(ignored(&obs).is_empty());
+}
+
+/// GitHub's REST API docs, "Rate limits for the REST API": the example headers; a 403 with
+/// the remaining count at 0, or with `retry-after` (secondary limits), is throttling.
+#[cfg(feature = "github")]
+#[test]
+fn github_documented_headers() {
+    let headers = [
+        ("x-ratelimit-limit", "60"),
+        ("x-ratelimit-remaining", "56"),
+        ("x-ratelimit-used", "4"),
+        ("x-ratelimit-reset", "1372700873"),
+        ("x-ratelimit-resource", "core"),
+    ];
+    let obs = observe_at(Some(200), &headers, None, Some(1_372_700_000));
+    let p = named(&obs, "core");
+    assert_eq!(
+        (p.quota(), p.remaining(), p.reset_s()),
+        (Some(60), Some(56), Some(873))
+    );
+    assert_eq!(p.partition_key(), Some(headroom_core::Key::named("core")));
+    assert!(!obs.throttled());
+    // `used` alone gives the remaining count.
+    let obs = observe(
+        Some(200),
+        &[
+            ("x-ratelimit-limit", "30"),
+            ("x-ratelimit-used", "30"),
+            ("x-ratelimit-resource", "search"),
+        ],
+        None,
+    );
+    assert_eq!(named(&obs, "search").remaining(), Some(0));
+    let spent = observe(
+        Some(403),
+        &[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-resource", "core"),
+        ],
+        None,
+    );
+    assert!(spent.throttled());
+    let secondary = observe(Some(403), &[("retry-after", "60")], None);
+    assert!(secondary.throttled());
+    let forbidden = observe(Some(403), &[("x-ratelimit-remaining", "12")], None);
+    assert!(!forbidden.throttled());
+    let bad = observe(Some(200), &[("x-ratelimit-resource", "")], None);
+    assert_eq!(ignored(&bad), ["x-ratelimit-resource"]);
+}
+
+/// GitLab's docs, "Rate limits" (the headers of a throttled response): `RateLimit-Reset` as a
+/// Unix time and `RateLimit-ResetTime` as an HTTP-date agree.
+#[cfg(feature = "gitlab")]
+#[test]
+fn gitlab_documented_headers() {
+    let headers = [
+        ("RateLimit-Limit", "60"),
+        ("RateLimit-Observed", "67"),
+        ("RateLimit-Remaining", "0"),
+        ("RateLimit-Reset", "1609844400"),
+        ("RateLimit-ResetTime", "Tue, 05 Jan 2021 11:00:00 GMT"),
+        ("Retry-After", "3600"),
+    ];
+    let obs = observe(
+        Some(429),
+        &[&[("Date", "Tue, 05 Jan 2021 10:00:00 GMT")][..], &headers].concat(),
+        None,
+    );
+    let p = &obs.policies()[0];
+    assert_eq!(
+        (p.quota(), p.remaining(), p.reset_s()),
+        (Some(60), Some(0), Some(3600))
+    );
+    assert_eq!(obs.retry_after_s(), Some(3600));
+    assert!(ignored(&obs).is_empty());
+    // The HTTP-date alone sets the reset.
+    let obs = observe(
+        Some(200),
+        &[
+            ("Date", "Tue, 05 Jan 2021 10:59:00 GMT"),
+            ("RateLimit-Remaining", "3"),
+            ("RateLimit-ResetTime", "Tue, 05 Jan 2021 11:00:00 GMT"),
+        ],
+        None,
+    );
+    assert_eq!(obs.policies()[0].reset_s(), Some(60));
+    let bad = observe(Some(200), &[("RateLimit-ResetTime", "tomorrow")], None);
+    assert_eq!(ignored(&bad), ["ratelimit-resettime"]);
+}
+
+/// Draft -11's quota-exceeded problem type: `violated-policies` in an
+/// `application/problem+json` body; a list longer than is kept loses nothing else.
+#[cfg(feature = "json")]
+#[test]
+fn problem_details_bodies_are_read() {
+    let body = r#"{"type": "https://iana.org/assignments/http-problem-types#quota-exceeded", "title": "Request cannot be satisfied as assigned quota has been exceeded", "violated-policies": ["day", "hour", "minute"], "retry_after": 30}"#;
+    let obs = observe(
+        Some(429),
+        &[("RateLimit", r#""day";r=0;t=300"#)],
+        Some(body),
+    );
+    assert!(obs.throttled());
+    assert_eq!(obs.retry_after_s(), Some(30));
+    assert_eq!(obs.retry_source(), Some(RetrySource::Body));
 }
 
 /// OpenAI's rate-limit guide, "Rate limits in headers": its example response headers.

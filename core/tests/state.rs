@@ -126,7 +126,7 @@ fn bad_states_are_refused_and_change_nothing() {
     check(&[], StateError::NotAState);
     check(b"not a state at all, really not", StateError::NotAState);
     let mut other_version = state.clone();
-    other_version[3] = 2;
+    other_version[3] = 1;
     check(&other_version, StateError::NotAState);
     for cut in 21..state.len() {
         check(&state[..cut], StateError::Truncated);
@@ -196,7 +196,7 @@ proptest! {
     fn any_bytes_restore_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
         let mut l = learned();
         let _ = l.restore(ms(0), WALL, &bytes);
-        let mut prefixed = b"HRs\x01".to_vec();
+        let mut prefixed = b"HRs\x02".to_vec();
         prefixed.extend_from_slice(&bytes);
         let _ = l.restore(ms(0), WALL, &prefixed);
     }

@@ -4,8 +4,8 @@
 //! - `X-RateLimit-Reset-After: 64.57`: seconds until the bucket resets, fractional, rounded up;
 //! - `X-RateLimit-Bucket: abcd1234`: the bucket's id, which names the policy.
 //!
-//! `X-RateLimit-Global` and `-Scope` change nothing here: a 429's `Retry-After` (or its body's
-//! `retry_after`) already pauses every caller.
+//! The bucket is the policy's partition: a 429 on it pauses that bucket only, unless its body
+//! says `"global": true` (read with the `json` feature), which pauses every caller.
 
 use super::ratelimit::{Fact, Reset};
 use super::{Reason, parse_digits, trim_ows};
@@ -26,17 +26,4 @@ pub(crate) fn reset_after(value: &[u8]) -> Result<Fact<'static>, Reason> {
         reset: Some(Reset::Delta(crate::sat_u32(secs))),
         ..Fact::unnamed()
     })
-}
-
-/// An `X-RateLimit-Bucket` id, if it can name a policy: a non-empty run of visible ASCII.
-pub(crate) fn bucket(value: &[u8]) -> Result<&[u8], Reason> {
-    let v = trim_ows(value);
-    if v.is_empty() {
-        return Err(Reason::Empty);
-    }
-    if v.iter().all(|b| b.is_ascii_graphic()) {
-        Ok(v)
-    } else {
-        Err(Reason::NotAName)
-    }
 }

@@ -20,9 +20,10 @@ mod vendor;
 #[cfg(feature = "anthropic")]
 pub(crate) use anthropic::{AnthropicPolicy, anthropic_field};
 pub use body::body_retry_after;
+pub(crate) use body::{VIOLATED_CAP, body_facts};
 pub use date::parse_http_date;
 #[cfg(feature = "discord")]
-pub(crate) use discord::{bucket, reset_after};
+pub(crate) use discord::reset_after;
 #[cfg(feature = "openai")]
 pub(crate) use openai::openai_field;
 pub(crate) use ratelimit::LegacyKind;
@@ -61,6 +62,36 @@ pub fn parse_digits(v: &[u8]) -> Option<u64> {
 
 use crate::sf::ErrorKind;
 
+/// Calls `f(member, reason)` for each member of a `RateLimit` or `RateLimit-Policy` value that
+/// is dropped: its name as sent (`""` when unnamed) and why. The whole field's failure is the
+/// `Err`; other fields have no members to drop.
+///
+/// ```
+/// use headroom_core::header::{Field, member_problems};
+/// let mut problems = Vec::new();
+/// member_problems(Field::RateLimit, br#""minute";r=5.0;t=1, "day";r=9"#, |m, why| {
+///     problems.push(format!("{m}: {why}"))
+/// })?;
+/// assert_eq!(problems, ["minute: r is not an integer"]);
+/// # Ok::<(), headroom_core::header::Reason>(())
+/// ```
+pub fn member_problems(
+    field: Field,
+    value: &[u8],
+    mut f: impl FnMut(&str, Reason),
+) -> Result<(), Reason> {
+    let mut each = |fact: Fact<'_>| {
+        if let Some(reason) = fact.invalid {
+            f(core::str::from_utf8(fact.name.raw()).unwrap_or(""), reason);
+        }
+    };
+    match field {
+        Field::RateLimitPolicy => policy_field(value, &mut each),
+        Field::RateLimit => ratelimit_field(value, &mut each),
+        _ => Ok(()),
+    }
+}
+
 /// Why a field was ignored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -84,6 +115,44 @@ pub enum Reason {
     NotADuration,
     /// Not a name a policy can carry (control bytes, spaces).
     NotAName,
+    /// A member of the field was dropped: its parameter `param` is invalid, or missing where
+    /// required. The field's other members are read.
+    Parameter {
+        /// The parameter's key (`q`, `w`, `r`, `t`, `pk`).
+        param: &'static str,
+        /// What is wrong with it.
+        flaw: Flaw,
+    },
+}
+
+/// What is wrong with a member's parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Flaw {
+    /// Not an Integer (a Decimal such as `5.0`, a String).
+    NotAnInteger,
+    /// A negative Integer.
+    Negative,
+    /// 0 where only a positive Integer is valid (`w`).
+    NotPositive,
+    /// Required and absent (`q` of a policy).
+    Missing,
+    /// Not a Byte Sequence (`pk`).
+    NotAByteSequence,
+}
+
+impl Flaw {
+    /// A short lowercase description, for logs.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Flaw::NotAnInteger => "is not an integer",
+            Flaw::Negative => "is negative",
+            Flaw::NotPositive => "is not positive",
+            Flaw::Missing => "is missing",
+            Flaw::NotAByteSequence => "is not a byte sequence",
+        }
+    }
 }
 
 impl Reason {
@@ -99,13 +168,17 @@ impl Reason {
             Reason::TooLong => "field lines too long to combine",
             Reason::NotADuration => "not a duration such as 1s, 6m0s or 20ms",
             Reason::NotAName => "not a name a policy can carry",
+            Reason::Parameter { .. } => "a member's parameter is invalid",
         }
     }
 }
 
 impl core::fmt::Display for Reason {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            Reason::Parameter { param, flaw } => write!(f, "{param} {}", flaw.as_str()),
+            _ => f.write_str(self.as_str()),
+        }
     }
 }
 
@@ -121,6 +194,23 @@ const fn is_read(field: Field) -> bool {
         && (!matches!(field, Field::DiscordResetAfter | Field::DiscordBucket)
             || cfg!(feature = "discord"))
         && (!matches!(field, Field::ShopifyCallLimit) || cfg!(feature = "shopify"))
+        && (!matches!(field, Field::GitHubResource) || cfg!(feature = "github"))
+        && (!matches!(field, Field::GitLabResetTime) || cfg!(feature = "gitlab"))
+}
+
+/// A value that can name a policy (Discord's bucket, GitHub's resource): a non-empty run of
+/// visible ASCII.
+#[cfg(any(feature = "discord", feature = "github"))]
+pub(crate) fn visible_name(value: &[u8]) -> Result<&[u8], Reason> {
+    let v = trim_ows(value);
+    if v.is_empty() {
+        return Err(Reason::Empty);
+    }
+    if v.iter().all(|b| b.is_ascii_graphic()) {
+        Ok(v)
+    } else {
+        Err(Reason::NotAName)
+    }
 }
 
 /// How many fields this build reads.
@@ -195,11 +285,13 @@ pub enum Field {
     DiscordResetAfter,
     DiscordBucket,
     ShopifyCallLimit,
+    GitHubResource,
+    GitLabResetTime,
 }
 
 impl Field {
     /// Every field, in a fixed order.
-    pub const ALL: [Field; 37] = [
+    pub const ALL: [Field; 39] = [
         Field::RateLimitPolicy,
         Field::RateLimit,
         Field::RateLimitLimit,
@@ -237,6 +329,8 @@ impl Field {
         Field::DiscordResetAfter,
         Field::DiscordBucket,
         Field::ShopifyCallLimit,
+        Field::GitHubResource,
+        Field::GitLabResetTime,
     ];
 
     /// The field's name in lowercase.
@@ -279,6 +373,8 @@ impl Field {
             Field::DiscordResetAfter => "x-ratelimit-reset-after",
             Field::DiscordBucket => "x-ratelimit-bucket",
             Field::ShopifyCallLimit => "x-shopify-shop-api-call-limit",
+            Field::GitHubResource => "x-ratelimit-resource",
+            Field::GitLabResetTime => "ratelimit-resettime",
         }
     }
 

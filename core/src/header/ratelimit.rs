@@ -14,7 +14,7 @@
 // with and without the feature; only their callers are left out without `legacy`.
 #![cfg_attr(not(feature = "legacy"), allow(dead_code))]
 
-use super::Reason;
+use super::{Flaw, Reason};
 use crate::sf::{self, BareItem, Item, Member, SfStr, SfToken, Step};
 use crate::time::UnixTime;
 
@@ -29,16 +29,20 @@ pub(crate) enum Name<'a> {
     Token(SfToken<'a>),
 }
 
-impl Name<'_> {
-    /// The name's bytes, escapes undone (Strings and Tokens are ASCII).
-    pub fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
-        // A Token holds no `\`, so unescaping leaves it as is: one iterator for both kinds.
-        let raw: &[u8] = match self {
+impl<'a> Name<'a> {
+    /// The name as sent (a String's escapes intact); empty when unnamed.
+    pub fn raw(&self) -> &'a [u8] {
+        match self {
             Name::String(s) => s.0,
             Name::Token(t) => t.0,
             Name::Unnamed => &[],
-        };
-        SfStr(raw).bytes()
+        }
+    }
+
+    /// The name's bytes, escapes undone (Strings and Tokens are ASCII).
+    pub fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        // A Token holds no `\`, so unescaping leaves it as is: one iterator for both kinds.
+        SfStr(self.raw()).bytes()
     }
 }
 
@@ -50,8 +54,8 @@ pub(crate) enum Reset {
     Delta(u32),
     /// A number that is seconds at some services and a Unix time at others.
     Ambiguous(u32),
-    /// A point in time (Anthropic's RFC 3339 resets).
-    #[cfg(feature = "anthropic")]
+    /// A point in time (Anthropic's RFC 3339 resets, GitLab's `RateLimit-ResetTime`).
+    #[cfg(any(feature = "anthropic", feature = "gitlab"))]
     At(UnixTime),
 }
 
@@ -70,7 +74,7 @@ impl Reset {
                 let wait = i64::from(at).saturating_sub(reference?.as_secs());
                 saturating_u32(wait.max(0))
             }
-            #[cfg(feature = "anthropic")]
+            #[cfg(any(feature = "anthropic", feature = "gitlab"))]
             Reset::At(at) => Some(crate::sat_u32(at.secs_since(reference?))),
         }
     }
@@ -109,6 +113,10 @@ pub(crate) struct Fact<'a> {
     /// An additional unnamed window declared by a list form (`RateLimit-Limit: 10, 1000;w=3600`),
     /// distinct from the unnamed policy the other legacy fields describe.
     pub extra: bool,
+    /// The partition key (`pk`), its base64 as sent.
+    pub partition: Option<&'a [u8]>,
+    /// Why the member is dropped: a parameter invalid, or a required one missing.
+    pub invalid: Option<Reason>,
 }
 
 impl<'a> Fact<'a> {
@@ -121,6 +129,35 @@ impl<'a> Fact<'a> {
             reset: None,
             unit: QuotaUnit::Requests,
             extra: false,
+            partition: None,
+            invalid: None,
+        }
+    }
+
+    /// Records the first invalid parameter.
+    fn flaw(&mut self, param: &'static str, flaw: Flaw) {
+        if self.invalid.is_none() {
+            self.invalid = Some(Reason::Parameter { param, flaw });
+        }
+    }
+
+    /// The Integer parameter `param`'s value, or `None` having recorded why it is invalid.
+    fn int(&mut self, param: &'static str, v: BareItem<'_>, positive: bool) -> Option<u32> {
+        let flaw = match v {
+            BareItem::Integer(i) if i < 0 => Flaw::Negative,
+            BareItem::Integer(0) if positive => Flaw::NotPositive,
+            BareItem::Integer(i) => return saturating_u32(i),
+            _ => Flaw::NotAnInteger,
+        };
+        self.flaw(param, flaw);
+        None
+    }
+
+    /// `pk`: a Byte Sequence, kept as its base64.
+    fn partition(&mut self, v: BareItem<'a>) {
+        match v {
+            BareItem::ByteSequence(b) => self.partition = Some(b.raw()),
+            _ => self.flaw("pk", Flaw::NotAByteSequence),
         }
     }
 }
@@ -175,6 +212,9 @@ impl ListField {
             (ListField::Policy, BareItem::Integer(q)) => {
                 f.quota = saturating_u32(q);
                 f.extra = true;
+                if q < 0 {
+                    f.flaw("q", Flaw::Negative);
+                }
                 true
             }
             (_, bare) => name_of(bare).map(|name| f.name = name).is_some(),
@@ -186,12 +226,14 @@ impl ListField {
     fn param<'a>(self, f: &mut Fact<'a>, key: &[u8], v: BareItem<'a>) {
         match self {
             ListField::Policy => match key {
-                b"w" => f.window_s = positive(Some(v)),
+                b"w" => f.window_s = f.int("w", v, true),
                 // An Integer item's quota is the item itself.
-                b"q" if !f.extra => f.quota = non_negative(Some(v)),
+                b"q" if !f.extra => f.quota = f.int("q", v, false),
+                b"pk" => f.partition(v),
                 b"qu" if !f.extra => {
                     f.unit = match v {
-                        u if u.is_text("requests") => QuotaUnit::Requests,
+                        // `request` is the unit's name in the IANA registry.
+                        u if u.is_text("requests") || u.is_text("request") => QuotaUnit::Requests,
                         u if u.is_text("content-bytes") => QuotaUnit::ContentBytes,
                         u if u.is_text("concurrent-requests") => QuotaUnit::ConcurrentRequests,
                         _ => QuotaUnit::Other,
@@ -200,18 +242,23 @@ impl ListField {
                 _ => {}
             },
             ListField::RateLimit => match key {
-                b"q" => f.quota = non_negative(Some(v)),
-                b"r" => f.remaining = non_negative(Some(v)),
-                b"t" => f.reset = non_negative(Some(v)).map(Reset::Delta),
+                b"q" => f.quota = f.int("q", v, false),
+                b"r" => f.remaining = f.int("r", v, false),
+                b"t" => f.reset = f.int("t", v, false).map(Reset::Delta),
+                b"pk" => f.partition(v),
                 _ => {}
             },
         }
     }
 
-    /// Whether a finished fact is reported: a policy needs its quota.
+    /// Whether a finished fact is reported (every one is: an invalid one, to say why it is
+    /// dropped); a policy without its quota is invalid.
     #[inline]
-    fn keep(self, f: &Fact<'_>) -> bool {
-        self == ListField::RateLimit || f.quota.is_some()
+    fn keep(self, f: &mut Fact<'_>) -> bool {
+        if self == ListField::Policy && f.quota.is_none() {
+            f.flaw("q", Flaw::Missing);
+        }
+        true
     }
 }
 
@@ -227,13 +274,13 @@ fn facts<'a>(
         let (mut current, mut active) = (Fact::unnamed(), false);
         sf::walk_list(value, |step| match step {
             Step::Item(bare) => {
-                if active && field.keep(&current) {
+                if active && field.keep(&mut current) {
                     emit(current);
                 }
                 active = field.start(bare, &mut current);
             }
             Step::InnerList => {
-                if active && field.keep(&current) {
+                if active && field.keep(&mut current) {
                     emit(current);
                 }
                 active = false;
@@ -245,7 +292,7 @@ fn facts<'a>(
             }
         })
         .map_err(|e| Reason::Syntax(e.kind))?;
-        if active && field.keep(&current) {
+        if active && field.keep(&mut current) {
             emit(current);
         }
         Ok(())

@@ -32,19 +32,20 @@
 //! ```
 
 use super::{Budget, Limiter, Tuning};
+use crate::cost::Key;
 use crate::sat_u32;
 use crate::time::{Duration, Instant};
 use crate::window::{Crate, MaybeQuota, Windows};
 use core::fmt;
 
 /// The first bytes of a saved state: a name and the form's version.
-const MAGIC: [u8; 4] = *b"HRs\x01";
-/// Bytes of the head: magic, wall clock, flags, pause.
-const HEAD: usize = 4 + 8 + 1 + 4;
+const MAGIC: [u8; 4] = *b"HRs\x02";
+/// Bytes of the head: magic, wall clock, flags, pause, the in-flight cap.
+const HEAD: usize = 4 + 8 + 1 + 4 + 1;
 /// Bytes of one budget.
-const BUDGET: usize = 4 * 5 + 2 * 3 + 2;
+const BUDGET: usize = 4 * 4 + 2 * 5 + 2;
 /// Bytes of a window's rule and its count of grant groups.
-const RULE: usize = 4 * 4 + 2;
+const RULE: usize = 4 * 3 + 2 + 2;
 /// Bytes of one group of grants: age and count.
 const GROUP: usize = 4 + 2;
 
@@ -189,15 +190,16 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         w.bytes(&unix_ms.to_le_bytes());
         w.bytes(&[u8::from(self.heard)]);
         w.bytes(&until(now, self.paused_until).to_le_bytes());
+        w.bytes(&[self.max_in_flight]);
         w.bytes(&[B as u8]);
         for b in &self.budgets {
-            for v in [b.name_hash, b.floor, b.base, b.ours, until(now, b.until)] {
+            for v in [b.floor, b.base, b.ours, until(now, b.until)] {
                 w.bytes(&v.to_le_bytes());
             }
-            for v in [b.carried, b.carried_ours, b.uncounted] {
+            for v in [b.name_hash, b.carried, b.carried_ours, b.uncounted, b.key.0] {
                 w.bytes(&v.to_le_bytes());
             }
-            w.bytes(&[u8::from(b.awaiting_probe), u8::from(b.short)]);
+            w.bytes(&[u8::from(b.awaiting_probe), u8::from(b.bytes)]);
         }
         w.bytes(&[self.windows.count() as u8]);
         let guard = self.config().guard;
@@ -213,10 +215,10 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                 rule.length_ms,
                 rule.local_quota.or_max(),
                 rule.server_quota.or_max(),
-                rule.name_hash,
             ] {
                 w.bytes(&v.to_le_bytes());
             }
+            w.bytes(&rule.name_hash.to_le_bytes());
             w.bytes(&groups.to_le_bytes());
             if !rule.is_unset() {
                 self.windows.live_grants(i, now, length, &mut |at, mut n| {
@@ -249,14 +251,18 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         let future = |ms: u32| saved + Duration::from_millis(u64::from(ms));
         self.heard = r.u8() != 0;
         self.paused_until = future(r.u32());
+        self.max_in_flight = r.u8();
         self.in_flight = 0;
+        self.in_flight_bytes = 0;
         self.last_now = self.last_now.max(now);
+        // The last grant's time is not saved: taken as now, paced grants resume no earlier.
+        self.last_grant = self.last_now;
         r.u8();
         for b in self.budgets.iter_mut() {
-            let (name_hash, floor, base, ours) = (r.u32(), r.u32(), r.u32(), r.u32());
+            let (floor, base, ours) = (r.u32(), r.u32(), r.u32());
             let until_ms = r.u32();
             *b = Budget {
-                name_hash,
+                name_hash: r.u16(),
                 floor,
                 base,
                 ours,
@@ -268,8 +274,9 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                 carried: r.u16(),
                 carried_ours: r.u16(),
                 uncounted: r.u16(),
+                key: Key(r.u16()),
                 awaiting_probe: r.u8() != 0,
-                short: r.u8() != 0,
+                bytes: r.u8() != 0,
             };
         }
         r.u8();
@@ -278,7 +285,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             let length_ms = r.u32();
             let _local = r.u32();
             let server = r.u32();
-            let name_hash = r.u32();
+            let name_hash = r.u16();
             if !rule.is_local() {
                 rule.length_ms = length_ms;
             }
