@@ -74,6 +74,7 @@ pub fn policies(windows: &[(u64, u64)]) -> Vec<PolicySpec> {
             name: format!("w{i}"),
             quota,
             window_s,
+            route: None,
         })
         .collect()
 }

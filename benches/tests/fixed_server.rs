@@ -34,6 +34,7 @@ fn specs(policies: &[(u64, u64)]) -> Vec<PolicySpec> {
                 name: name.to_string(),
                 quota,
                 window_s: w_ms / 1000,
+                route: None,
             }
         })
         .collect()

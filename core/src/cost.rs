@@ -21,6 +21,14 @@
 
 use crate::observation::name_hash;
 
+/// Keys are kept apart (the `partitions` feature); without it every key is the identity, so
+/// every limit holds back every request, and a device links none of the keyed code.
+pub(crate) const KEYED: bool = cfg!(feature = "partitions");
+
+/// `content-bytes` and `concurrent-requests` policies are enforced (the `units` feature);
+/// without it they are reported and left alone (never taken for request quotas).
+pub(crate) const UNITS: bool = cfg!(feature = "units");
+
 /// A request's cost in each unit a server may count (draft -11's `qu`).
 ///
 /// - `requests` counts in every window and in every `requests` policy (a batch endpoint
@@ -90,7 +98,8 @@ impl Default for Cost {
 ///   with this key's name.
 ///
 /// A key is a 16-bit hash: two names that collide share their limits, which only ever holds
-/// requests back.
+/// requests back. Without the `partitions` feature keys are not kept apart: every limit holds
+/// back every request, as for [`Key::IDENTITY`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Key(pub(crate) u16);

@@ -38,6 +38,7 @@
 //! it in a guard that releases it on drop, so a cancelled future or a panic returns it.
 
 use crate::backoff::{Method, RetryPolicy};
+use crate::cost::{Cost, Key};
 use crate::limiter::{Denied, Grant, Limiter, Tuning};
 use crate::observation::Observation;
 use crate::time::{Duration, Instant};
@@ -157,10 +158,22 @@ impl Driver {
         limiter: &mut Limiter<W, B, C>,
         now: Instant,
     ) -> Step {
+        self.step_with(limiter, now, Key::IDENTITY, Cost::ONE)
+    }
+
+    /// [`Driver::step`] for a request of `cost` for `key` (see [`Limiter::try_acquire_with`]):
+    /// every step of one request must ask for the same.
+    pub fn step_with<W: Windows, const B: usize, C: Tuning>(
+        &mut self,
+        limiter: &mut Limiter<W, B, C>,
+        now: Instant,
+        key: Key,
+        cost: Cost,
+    ) -> Step {
         if now < self.resume_at {
             return Step::Wait(self.resume_at);
         }
-        match limiter.try_acquire(now) {
+        match limiter.try_acquire_with(now, key, cost) {
             Ok(grant) => Step::Send(grant),
             Err(denied) if !denied.within_max_wait => Step::WouldWait(denied),
             Err(denied) => Step::Wait(denied.until),
@@ -177,7 +190,11 @@ impl Driver {
         rng: &mut impl Rng,
     ) -> Decision {
         limiter.observe(now, grant, obs);
-        let status = obs.status().unwrap_or(0);
+        // GitHub throttles with a 403: retried as a 429 would be.
+        let status = match obs.status() {
+            Some(403) if cfg!(feature = "github") && obs.throttled() => 429,
+            s => s.unwrap_or(0),
+        };
         let server_delay = obs.retry_after();
         if !self.policy.retryable(status, server_delay.is_some()) {
             return Decision::Done;

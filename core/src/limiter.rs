@@ -85,7 +85,7 @@ mod persist;
 
 pub use persist::StateError;
 
-use crate::cost::{Cost, Key};
+use crate::cost::{Cost, KEYED, Key, UNITS};
 use crate::header::QuotaUnit;
 use crate::observation::Observation;
 use crate::sat_u32;
@@ -285,9 +285,8 @@ struct Budget {
     /// No grant has gone out since this budget expired: the next one is its probe, and until
     /// then its learned window does not count locally.
     awaiting_probe: bool,
-    /// It counts content bytes, not requests: bytes in flight are all taken as uncounted,
-    /// and nothing is measured of other clients.
-    bytes: bool,
+    /// What it counts.
+    kind: Kind,
     /// The key it belongs to ([`Key::IDENTITY`]: identity-wide).
     key: Key,
     until: Instant,
@@ -303,14 +302,14 @@ impl Budget {
         carried_ours: 0,
         uncounted: 0,
         awaiting_probe: false,
-        bytes: false,
+        kind: Kind::Requests,
         key: Key::IDENTITY,
         until: Instant::ZERO,
     };
 
     /// Whether it holds back a request for `key`.
     fn applies(&self, key: Key) -> bool {
-        key.is_identity() || self.key.is_identity() || self.key == key
+        !KEYED || key.is_identity() || self.key.is_identity() || self.key == key
     }
 
     /// Grants left, counting all of ours in flight as spent.
@@ -514,12 +513,14 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         for b in self.budgets.iter_mut().filter(|b| b.applies(key)) {
             if b.until <= now {
                 b.awaiting_probe = false;
-            } else if !b.bytes {
+            } else if !UNITS || b.kind != Kind::Bytes {
                 b.uncounted = b.uncounted.saturating_add(cost.requests);
             }
         }
         self.in_flight = self.in_flight.saturating_add(cost.requests);
-        self.in_flight_bytes = self.in_flight_bytes.saturating_add(cost.content_bytes);
+        if UNITS {
+            self.in_flight_bytes = self.in_flight_bytes.saturating_add(cost.content_bytes);
+        }
         self.last_grant = now;
         Ok(Grant { key, cost })
     }
@@ -541,34 +542,44 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
 
     /// Feeds the response to the request `grant` allowed: learns policies, sets budgets, pauses.
     ///
-    /// The response's policies belong to the grant's [`Key`]; for a grant without one, to the
-    /// partition the server named for each (`pk`, GitHub's resource, Discord's bucket), else
-    /// to the whole identity. Only identity-wide policies become windows; the others are
-    /// budgets of their key. A throttled response's wait (`Retry-After`, a bare 429) pauses
+    /// Which key a response's policies belong to:
+    /// - one the server put in a partition (`pk`, GitHub's resource, Discord's bucket): the
+    ///   grant's [`Key`], or for a grant without one, the partition's;
+    /// - one it did not: the whole identity's when the response puts others in partitions,
+    ///   else the grant's key.
+    ///
+    /// Only identity-wide policies become windows; the others are budgets of their key. A throttled response's wait (`Retry-After`, a bare 429) pauses
     /// what it names: the policies of a problem details body's `violated-policies`, else a
     /// keyed response's key (unless Discord's body says `global`), else every caller.
     pub fn observe<const P: usize>(&mut self, now: Instant, grant: Grant, obs: &Observation<P>) {
         let now = now.max(self.last_now);
         self.last_now = now;
-        let route = grant.key;
+        let route = if KEYED { grant.key } else { Key::IDENTITY };
         self.landed(grant);
         self.heard = true;
         let max_pause = self.config().max_pause;
+        // A response that puts some policies in partitions says the others are the
+        // identity's; one that names none leaves them all to the request's key.
+        let partitioned = KEYED && obs.policies().iter().any(|p| p.partition_key().is_some());
         let key_of = |p: &crate::observation::Policy| match p.partition_key() {
+            _ if !KEYED => Key::IDENTITY,
             Some(partition) if route.is_identity() => partition,
-            _ => route,
+            Some(_) => route,
+            None if partitioned => Key::IDENTITY,
+            None => route,
         };
         for p in obs.policies() {
             let (key, hash, bytes) = (key_of(p), p.key(), p.unit() == QuotaUnit::ContentBytes);
             match p.unit() {
-                QuotaUnit::Requests | QuotaUnit::ContentBytes => {}
-                QuotaUnit::ConcurrentRequests => {
+                QuotaUnit::Requests => {}
+                QuotaUnit::ContentBytes if UNITS => {}
+                QuotaUnit::ConcurrentRequests if UNITS => {
                     if let Some(q) = p.quota().filter(|&q| q > 0) {
                         self.max_in_flight = u8::try_from(q).unwrap_or(u8::MAX);
                     }
                     continue;
                 }
-                QuotaUnit::Other => continue,
+                _ => continue,
             }
             if let (Some(q), Some(w), false, true) =
                 (p.quota(), p.window(), bytes, key.is_identity())
@@ -594,14 +605,15 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         };
         let until = now + wait.min(max_pause);
         let mut held = false;
-        for &hash in obs.violated() {
+        // Only a JSON body names violated policies.
+        for &hash in obs.violated().iter().filter(|_| cfg!(feature = "json")) {
             let policy = obs.policies().iter().find(|p| p.key() == hash);
             let key = policy.map_or(route, key_of);
             let bytes = policy.is_some_and(|p| p.unit() == QuotaUnit::ContentBytes);
             self.hold(Slot { hash, key, bytes }, until);
             held = true;
         }
-        if !held && !obs.global() {
+        if KEYED && !held && !obs.global() {
             for p in obs.policies().iter().filter(|p| !key_of(p).is_identity()) {
                 let bytes = p.unit() == QuotaUnit::ContentBytes;
                 self.hold(
@@ -635,7 +647,9 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
     fn landed(&mut self, grant: Grant) {
         let Grant { cost, .. } = grant;
         self.in_flight = self.in_flight.saturating_sub(cost.requests);
-        self.in_flight_bytes = self.in_flight_bytes.saturating_sub(cost.content_bytes);
+        if UNITS {
+            self.in_flight_bytes = self.in_flight_bytes.saturating_sub(cost.content_bytes);
+        }
     }
 
     fn earliest(&self, now: Instant, key: Key, cost: Cost) -> (Instant, Cause) {
@@ -653,7 +667,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             consider(recheck, Cause::Discovering);
         }
         let cap = u16::from(self.max_in_flight);
-        if cap > 0 && self.in_flight.saturating_add(cost.requests) > cap {
+        if UNITS && cap > 0 && self.in_flight.saturating_add(cost.requests) > cap {
             let until = if cost.requests > cap {
                 Instant::MAX
             } else {
@@ -666,7 +680,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             .iter()
             .filter(|b| b.until > now && b.applies(key))
         {
-            let (remaining, need) = if b.bytes {
+            let (remaining, need) = if UNITS && b.kind == Kind::Bytes {
                 let left = b.floor.saturating_sub(self.in_flight_bytes);
                 (left, cost.content_bytes.max(1))
             } else {
@@ -676,7 +690,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             };
             if remaining < need {
                 consider(b.until, Cause::ServerBudget);
-            } else if let Some(next) = self.paced(b).filter(|_| !b.bytes) {
+            } else if let Some(next) = self.paced(b) {
                 consider(next, Cause::ServerBudget);
             }
         }
@@ -716,7 +730,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             }
             others => (others, ROUNDING_MS),
         };
-        if others == 0 || self.is_short(b.name_hash) {
+        if others == 0 || b.kind != Kind::Requests {
             return None;
         }
         // In 32 bits, as everything on a device's path (a product that saturates only paces
@@ -755,12 +769,6 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
     fn length_of(&self, hash: u16) -> Option<Duration> {
         self.rule_where(|r| r.name_hash == hash && !r.is_unset())
             .map(Rule::length)
-    }
-
-    /// Policy `hash`'s window is under 4 s (or unknown): its responses may be the next
-    /// window's (see [`MEASURED_WINDOW`]).
-    fn is_short(&self, hash: u16) -> bool {
-        self.length_of(hash).is_none_or(|w| w < MEASURED_WINDOW)
     }
 
     /// The first window rule matching `f`.
@@ -859,9 +867,14 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // Every other grant still in flight may be missing from `r`, issued before or after
         // this one (requests overtake each other). Bytes in flight are subtracted when asked.
         let in_flight = if slot.bytes { 0 } else { self.in_flight };
+        let length = self.length_of(slot.hash);
+        let kind = match (slot.bytes, length.is_none_or(|w| w < MEASURED_WINDOW)) {
+            (true, _) => Kind::Bytes,
+            (false, true) => Kind::ShortRequests,
+            (false, false) => Kind::Requests,
+        };
         let (current, index) = self.slot_for(&slot);
-        let short = self.is_short(slot.hash);
-        let window = self.length_of(slot.hash).unwrap_or(Duration::from_secs(1));
+        let window = length.unwrap_or(Duration::from_secs(1));
         if let Some(b) = current.and_then(|i| self.budgets.get_mut(i))
             && b.until > now
         {
@@ -872,7 +885,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                     // `t` is whole seconds: the earliest reset heard in one window is the
                     // sharpest.
                     b.until = b.until.min(until);
-                    b.hear(r, in_flight, !short);
+                    b.hear(r, in_flight, b.kind == Kind::Requests);
                     return;
                 }
                 Relation::Unsure => {
@@ -893,6 +906,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // to be still there: their measurement carries over at half its weight, so it fades
         // within a few windows once they stop.
         let mut fresh = slot.budget(until);
+        fresh.kind = kind;
         let carried = current
             .and_then(|i| self.budgets.get(i).copied())
             .unwrap_or(Budget::EMPTY);
@@ -916,6 +930,31 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
     }
 }
 
+/// What a budget counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Kind {
+    /// Requests, in a window of 4 s or more.
+    Requests,
+    /// Requests, in a window under 4 s (or of unknown length): responses may be the next
+    /// window's, so they only ever tighten (see [`MEASURED_WINDOW`]).
+    ShortRequests,
+    /// Content bytes: bytes in flight are all taken as uncounted, and nothing is measured of
+    /// other clients.
+    Bytes,
+}
+
+impl Kind {
+    /// The kind saved as `v`; unknown values are read as bytes (which never loosens a count).
+    pub(super) fn from_u8(v: u8) -> Kind {
+        match v {
+            0 => Kind::Requests,
+            1 => Kind::ShortRequests,
+            _ => Kind::Bytes,
+        }
+    }
+}
+
 /// Which budget a policy's numbers go to.
 struct Slot {
     /// The policy's name hash ([`crate::observation::Policy::key`]).
@@ -933,7 +972,11 @@ impl Slot {
             name_hash: self.hash,
             until,
             awaiting_probe: true,
-            bytes: self.bytes,
+            kind: if self.bytes {
+                Kind::Bytes
+            } else {
+                Kind::Requests
+            },
             key: self.key,
             ..Budget::EMPTY
         }

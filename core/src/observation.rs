@@ -44,19 +44,14 @@ pub struct Policy {
     unit: QuotaUnit,
     used: Option<u32>,
     extra: bool,
-    partition: Option<String<NAME_CAP>>,
     partition_key: Key,
 }
 
 impl Policy {
-    /// The partition key (`pk`), its base64 as sent; `None` when the server named none.
-    pub fn partition(&self) -> Option<&str> {
-        self.partition.as_deref()
-    }
-
     /// The [`Key`] of the partition this policy belongs to: its `pk`, GitHub's
     /// `x-ratelimit-resource`, or Discord's bucket; `None` when the server named none (then
-    /// the policy is the request's: see [`crate::Limiter::observe`]).
+    /// the policy is the request's: see [`crate::Limiter::observe`]). Always `None` without
+    /// the `partitions` feature.
     pub fn partition_key(&self) -> Option<Key> {
         (!self.partition_key.is_identity()).then_some(self.partition_key)
     }
@@ -512,11 +507,8 @@ impl<const P: usize> Observation<P> {
         if fact.quota.is_some() {
             p.unit = fact.unit;
         }
-        if let Some(pk) = fact.partition {
-            p.partition_key = Key::of(pk);
-            p.partition = core::str::from_utf8(pk)
-                .ok()
-                .and_then(|s| String::try_from(s).ok());
+        if !fact.partition.is_identity() {
+            p.partition_key = fact.partition;
         }
     }
 
@@ -606,7 +598,9 @@ impl<const P: usize> Observation<P> {
         if let Some(bucket) = self.bucket.take() {
             let mut unnamed = self.policies.iter_mut().filter(|p| p.name.is_none());
             if let (Some(p), None) = (unnamed.next(), unnamed.next()) {
-                p.partition_key = Key::named(&bucket);
+                if crate::cost::KEYED {
+                    p.partition_key = Key::named(&bucket);
+                }
                 p.name = Some(bucket);
             }
         }

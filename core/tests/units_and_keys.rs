@@ -50,6 +50,28 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// Without `units`, a content-bytes policy is neither a request window nor a budget.
+#[cfg(not(feature = "units"))]
+#[test]
+fn without_units_other_quota_units_are_left_alone() {
+    let mut l = learned();
+    let g = l.try_acquire(ms(0)).unwrap();
+    let headers = [
+        (
+            "RateLimit-Policy",
+            r#""upload";q=1000000;w=60;qu="content-bytes", "c";q=1;qu="concurrent-requests""#,
+        ),
+        ("RateLimit", r#""upload";r=0;t=60"#),
+    ];
+    l.observe(ms(0), g, &obs(200, &headers, None));
+    assert!(l.windows().rule(0).unwrap().quota().is_none());
+    let a = l
+        .try_acquire_with(ms(0), Key::IDENTITY, Cost::ONE.content_bytes(10))
+        .unwrap();
+    assert!(l.try_acquire(ms(0)).is_ok());
+    l.release(a);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -92,6 +114,7 @@ proptest! {
 
     /// Once the server declares a `concurrent-requests` policy of `q`, no grant puts more than
     /// `q` requests in flight.
+    #[cfg(feature = "units")]
     #[test]
     fn never_more_than_q_in_flight(q in 1u8..6, ops in proptest::collection::vec(op(), 1..300)) {
         let mut l = learned();
@@ -115,6 +138,7 @@ proptest! {
     }
 }
 
+#[cfg(feature = "units")]
 #[test]
 fn a_content_bytes_budget_counts_the_bytes_in_flight_and_no_requests() {
     let mut l = learned();
@@ -157,7 +181,7 @@ fn a_content_bytes_budget_counts_the_bytes_in_flight_and_no_requests() {
 
 /// GitHub: the `search` resource spent does not hold back `core` calls; a caller that gives
 /// no key is held back by every resource.
-#[cfg(feature = "github")]
+#[cfg(all(feature = "github", feature = "partitions"))]
 #[test]
 fn a_spent_search_key_does_not_hold_back_core_calls() {
     let mut l = learned();
@@ -199,6 +223,7 @@ fn a_spent_search_key_does_not_hold_back_core_calls() {
 }
 
 /// Draft -11 partitions: the same policy name under two `pk`s is two budgets.
+#[cfg(feature = "partitions")]
 #[test]
 fn policies_of_two_partitions_do_not_overwrite_each_other() {
     let mut l = learned();
@@ -223,7 +248,7 @@ fn policies_of_two_partitions_do_not_overwrite_each_other() {
 }
 
 /// A problem details 429 names the policy it violated: that one is paused, not the others.
-#[cfg(feature = "json")]
+#[cfg(all(feature = "json", feature = "partitions"))]
 #[test]
 fn a_problem_details_429_pauses_the_violated_policy() {
     let mut l = learned();
@@ -256,7 +281,7 @@ fn a_problem_details_429_pauses_the_violated_policy() {
 }
 
 /// Discord: a bucket's 429 pauses the bucket; a global one pauses everything.
-#[cfg(all(feature = "discord", feature = "json"))]
+#[cfg(all(feature = "discord", feature = "json", feature = "partitions"))]
 #[test]
 fn discord_buckets_pause_alone_unless_global() {
     let headers = [

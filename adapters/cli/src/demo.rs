@@ -37,11 +37,13 @@ impl Default for DemoOptions {
                     name: "minute".into(),
                     quota: 60,
                     window_s: 1,
+                    route: None,
                 },
                 PolicySpec {
                     name: "day".into(),
                     quota: 1000,
                     window_s: 20,
+                    route: None,
                 },
             ],
         }

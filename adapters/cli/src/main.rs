@@ -54,8 +54,9 @@ enum Command {
         /// Port on 127.0.0.1 (0: any free port; the bound port is printed on stdout's first line).
         #[arg(long, default_value_t = 8080)]
         port: u16,
-        /// A window NAME:Q:W (repeatable; default minute:60:60 and day:1000:86400).
-        #[arg(long = "policy", value_name = "NAME:Q:W")]
+        /// A window NAME:Q:W (repeatable; default minute:60:60 and day:1000:86400); with
+        /// @/PREFIX it counts only the paths under PREFIX and is sent with a `pk`.
+        #[arg(long = "policy", value_name = "NAME:Q:W[@/PREFIX]")]
         policies: Vec<serve::PolicySpec>,
         /// An API key and its identity, KEY:IDENTITY (repeatable; default key-a and key-b of dev@example.com).
         #[arg(long = "key", value_name = "KEY:IDENTITY")]

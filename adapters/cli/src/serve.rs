@@ -10,6 +10,7 @@
 //!   (the refused request is not counted). `limit` above 100 (or not a positive number) → 400.
 //! - Test knobs: [`HeaderMode`] (none, malformed) and [`Fault`] (close, stall).
 
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use headroom_ureq::Clock;
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -18,7 +19,10 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// One window of the server's policy: `NAME:Q:W`.
+/// One window of the server's policy: `NAME:Q:W`, or `NAME:Q:W@/PREFIX` for a window that
+/// counts only the requests whose path starts with `/PREFIX` (as GitHub's `search` resource
+/// counts searches only). A routed window is sent as a draft -11 partition: `pk` is its
+/// name in base64.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicySpec {
     /// Its name in the headers.
@@ -27,12 +31,27 @@ pub struct PolicySpec {
     pub quota: u64,
     /// Window length in seconds.
     pub window_s: u64,
+    /// The path prefix it counts; `None`: every request.
+    pub route: Option<String>,
+}
+
+impl PolicySpec {
+    /// Whether a request for `path` counts in this window.
+    pub fn counts(&self, path: &str) -> bool {
+        self.route.as_deref().is_none_or(|r| path.starts_with(r))
+    }
 }
 
 impl FromStr for PolicySpec {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("invalid policy {s:?} (expected NAME:Q:W, e.g. minute:60:60)");
+        let bad =
+            || format!("invalid policy {s:?} (expected NAME:Q:W[@/PREFIX], e.g. minute:60:60)");
+        let (s, route) = match s.split_once('@') {
+            Some((spec, route)) if route.starts_with('/') => (spec, Some(route.to_string())),
+            Some(_) => return Err(bad()),
+            None => (s, None),
+        };
         let mut parts = s.split(':');
         let (Some(name), Some(q), Some(w), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -52,6 +71,7 @@ impl FromStr for PolicySpec {
             name: name.to_string(),
             quota,
             window_s,
+            route,
         })
     }
 }
@@ -63,11 +83,13 @@ pub fn synthlink_policy() -> Vec<PolicySpec> {
             name: "minute".into(),
             quota: 60,
             window_s: 60,
+            route: None,
         },
         PolicySpec {
             name: "day".into(),
             quota: 1000,
             window_s: 86_400,
+            route: None,
         },
     ]
 }
@@ -172,8 +194,10 @@ pub struct Quotas {
 pub struct Verdict {
     /// False when a window was full (the request was not counted).
     pub allowed: bool,
-    /// `(remaining, reset_s)` per policy, after counting.
+    /// `(remaining, reset_s)` per policy that counts the request, after counting.
     pub state: Vec<(u64, u64)>,
+    /// Which policies count the request (all, unless some are routed).
+    pub counted: Vec<bool>,
     /// Seconds until the fullest window resets, when refused.
     pub retry_after_s: u64,
 }
@@ -200,11 +224,18 @@ impl Quotas {
 
     /// Counts a request by `identity` at Unix time `now_ms`, unless a window is full.
     pub fn take(&self, identity: &str, now_ms: u64) -> Verdict {
+        self.take_for(identity, "/", now_ms)
+    }
+
+    /// Counts a request for `path` by `identity` at Unix time `now_ms` in the windows that
+    /// count that path, unless one of them is full.
+    pub fn take_for(&self, identity: &str, path: &str, now_ms: u64) -> Verdict {
         let mut all = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         let counts = all
             .entry(identity.to_string())
             .or_insert_with(|| vec![(0, 0); self.policies.len()]);
-        take(&self.policies, self.start, counts, now_ms)
+        let counted: Vec<bool> = self.policies.iter().map(|p| p.counts(path)).collect();
+        take(&self.policies, self.start, counts, &counted, now_ms)
     }
 
     /// When the `n`-th request would be accepted, sending as soon as every window allows, from
@@ -215,8 +246,9 @@ impl Quotas {
         if policies.iter().any(|p| p.quota == 0) || n == 0 {
             return start_ms;
         }
+        let every = vec![true; policies.len()];
         loop {
-            if take(policies, WindowStart::Clock, &mut counts, t).allowed {
+            if take(policies, WindowStart::Clock, &mut counts, &every, t).allowed {
                 done += 1;
                 if done == n {
                     return t;
@@ -236,6 +268,7 @@ fn take(
     policies: &[PolicySpec],
     start: WindowStart,
     counts: &mut [(u64, u64)],
+    counted: &[bool],
     now_ms: u64,
 ) -> Verdict {
     for (p, c) in policies.iter().zip(counts.iter_mut()) {
@@ -251,16 +284,31 @@ fn take(
     let full: Vec<bool> = policies
         .iter()
         .zip(counts.iter())
-        .map(|(p, c)| c.1 >= p.quota)
+        .zip(counted)
+        .map(|((p, c), &counts)| counts && c.1 >= p.quota)
         .collect();
     let allowed = !full.contains(&true);
     if allowed {
-        counts.iter_mut().for_each(|c| c.1 += 1);
+        counts
+            .iter_mut()
+            .zip(counted)
+            .filter(|(_, counts)| **counts)
+            .for_each(|(c, _)| c.1 += 1);
     }
     let state: Vec<(u64, u64)> = policies
         .iter()
         .zip(counts.iter())
-        .map(|(p, &(end, count))| (p.quota.saturating_sub(count), (end - now_ms).div_ceil(1000)))
+        .zip(counted)
+        .filter(|(_, counts)| **counts)
+        .map(|((p, &(end, count)), _)| {
+            (p.quota.saturating_sub(count), (end - now_ms).div_ceil(1000))
+        })
+        .collect();
+    let full: Vec<bool> = full
+        .into_iter()
+        .zip(counted)
+        .filter(|(_, c)| **c)
+        .map(|(f, _)| f)
         .collect();
     let retry_after_s = state
         .iter()
@@ -273,6 +321,7 @@ fn take(
         allowed,
         state,
         retry_after_s,
+        counted: counted.to_vec(),
     }
 }
 
@@ -434,7 +483,8 @@ fn answer<C: Clock>(shared: &Shared<C>, target: &str, authorization: Option<&str
         );
     };
     let now_ms = shared.clock.unix_ms().unwrap_or(0);
-    let verdict = shared.quotas.take(identity, now_ms);
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    let verdict = shared.quotas.take_for(identity, path, now_ms);
     let mut headers = vec![("Date", date(now_ms))];
     headers.extend(rate_limit_headers(
         shared.options.headers,
@@ -493,13 +543,24 @@ pub fn rate_limit_headers(
             h
         }
         HeaderMode::Full => {
-            let policy = policies
+            let counted: Vec<&PolicySpec> = policies
                 .iter()
-                .map(|p| format!("\"{}\";q={};w={}", p.name, p.quota, p.window_s));
-            let state = policies
+                .zip(&verdict.counted)
+                .filter(|(_, c)| **c)
+                .map(|(p, _)| p)
+                .collect();
+            // A routed window is a partition of the identity's quota: `pk` names it.
+            let pk = |p: &PolicySpec| match p.route {
+                Some(_) => format!(";pk=:{}:", BASE64_STANDARD.encode(&p.name)),
+                None => String::new(),
+            };
+            let policy = counted
+                .iter()
+                .map(|p| format!("\"{}\";q={};w={}{}", p.name, p.quota, p.window_s, pk(p)));
+            let state = counted
                 .iter()
                 .zip(&verdict.state)
-                .map(|(p, (r, t))| format!("\"{}\";r={r};t={t}", p.name));
+                .map(|(p, (r, t))| format!("\"{}\";r={r};t={t}{}", p.name, pk(p)));
             let mut h = vec![
                 ("RateLimit-Policy", policy.collect::<Vec<_>>().join(", ")),
                 ("RateLimit", state.collect::<Vec<_>>().join(", ")),

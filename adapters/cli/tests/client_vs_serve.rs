@@ -289,3 +289,58 @@ fn a_second_run_with_the_state_sends_nothing_until_the_spent_window_frees() {
     assert_eq!(std::fs::read(&path).unwrap(), b"not a state");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// GitHub-style independent limits: a server whose `search` window counts `/search` only.
+/// With that route configured, spent searches hold back searches alone; without it, every
+/// call waits for them (the client cannot tell which limit a call falls under).
+#[test]
+fn a_spent_search_route_does_not_hold_back_other_calls() {
+    let opts = || ServeOptions {
+        policies: policies(&["minute:20:60", "search:2:60@/search"]),
+        ..Default::default()
+    };
+    for routed in [true, false] {
+        let clock = ManualClock::new(1_800_000_000_000);
+        let server = serve::spawn(opts(), clock.clone()).unwrap();
+        let limiter = SharedLimiter::with_clock(&[], Config::DEFAULT, clock.clone()).unwrap();
+        let mut builder = Client::builder(limiter).header("Authorization", "Bearer key-a");
+        if routed {
+            builder = builder.route("/search");
+        }
+        let client = builder.build();
+        let get = |path: &str| client.get(&format!("{}{path}", server.base_url())).unwrap();
+        let start = clock.now();
+        for _ in 0..2 {
+            assert_eq!(get("/search/code?q=x").status, 200);
+        }
+        let searches = headroom_core::Key::named("/search");
+        let spent = client
+            .limiter()
+            .try_acquire_with(searches, headroom_core::Cost::ONE);
+        assert!(
+            spent.is_err(),
+            "routed {routed}: the search window is spent"
+        );
+        for i in 0..5 {
+            assert_eq!(get(&format!("/v1/records?page={i}")).status, 200);
+        }
+        let waited = clock.now().saturating_duration_since(start);
+        if routed {
+            // At most the pacing of a first window, nothing like the search window's minute.
+            assert!(waited.as_millis() < 5_000, "core calls waited {waited:?}");
+        } else {
+            assert!(
+                waited.as_millis() >= 59_000,
+                "waited {waited:?} for the search window"
+            );
+        }
+        // The third search waits for its window in both cases, and nothing is refused.
+        assert_eq!(get("/search/code?q=y").status, 200);
+        assert!(clock.now().saturating_duration_since(start).as_millis() >= 59_000);
+        assert_eq!(
+            server.stats.throttled.load(Ordering::Relaxed),
+            0,
+            "routed {routed}"
+        );
+    }
+}

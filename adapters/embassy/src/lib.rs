@@ -82,7 +82,7 @@ mod retry;
 mod shared;
 
 pub use headroom_core;
-pub use retry::{Reply, retry};
+pub use retry::{Reply, retry, retry_with};
 pub use shared::{MinuteAndDay, SharedLimiter, Ticket, synthlink};
 
 use headroom_core::{Denied, GiveUp};

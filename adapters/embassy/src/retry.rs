@@ -4,7 +4,8 @@ use crate::shared::{now, sleep_until};
 use crate::{Error, SharedLimiter};
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use headroom_core::{
-    Decision, Driver, Grant, Method, Observation, Response, RetryPolicy, Step, Tuning, Windows,
+    Cost, Decision, Driver, Grant, Key, Method, Observation, Response, RetryPolicy, Step, Tuning,
+    Windows,
 };
 use rand_core::Rng;
 
@@ -71,10 +72,80 @@ impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> Reply<'_, M, W,
 /// [`Error::Transport`], or [`Error::WouldWait`]. A `send` that returns a value without
 /// giving a response ends the request there (its grant is released, as for a lost one). If
 /// this future is dropped mid-request, the request's grant is released.
-pub async fn retry<M, W, const B: usize, C, R, T, E, F>(
+pub fn retry<M, W, const B: usize, C, R, T, E, F>(
     limiter: &SharedLimiter<M, W, B, C>,
     policy: &RetryPolicy,
     method: Method,
+    rng: &mut R,
+    send: F,
+) -> impl Future<Output = Result<T, Error<E>>>
+where
+    M: RawMutex,
+    W: Windows,
+    C: Tuning,
+    R: Rng,
+    F: AsyncFnMut(&mut Reply<'_, M, W, B, C, R>) -> Result<T, E>,
+{
+    // Not an `async fn` awaiting the other: one state machine, not two nested; and the
+    // constant ask folds into the code (a device's flash).
+    run(limiter, policy, method, One, rng, send)
+}
+
+/// [`retry`] for a request of `cost` for `key`: a batch the server counts as several
+/// requests, an upload's content bytes, or one of the identity's independent limits (a
+/// route, a partition; see [`Key`]).
+pub fn retry_with<M, W, const B: usize, C, R, T, E, F>(
+    limiter: &SharedLimiter<M, W, B, C>,
+    policy: &RetryPolicy,
+    method: Method,
+    key: Key,
+    cost: Cost,
+    rng: &mut R,
+    send: F,
+) -> impl Future<Output = Result<T, Error<E>>>
+where
+    M: RawMutex,
+    W: Windows,
+    C: Tuning,
+    R: Rng,
+    F: AsyncFnMut(&mut Reply<'_, M, W, B, C, R>) -> Result<T, E>,
+{
+    run(limiter, policy, method, (key, cost), rng, send)
+}
+
+/// What each attempt of a request asks the limiter for.
+trait Ask: Copy {
+    fn key(self) -> Key;
+    fn cost(self) -> Cost;
+}
+
+/// One request for the identity.
+#[derive(Clone, Copy)]
+struct One;
+
+impl Ask for One {
+    fn key(self) -> Key {
+        Key::IDENTITY
+    }
+    fn cost(self) -> Cost {
+        Cost::ONE
+    }
+}
+
+impl Ask for (Key, Cost) {
+    fn key(self) -> Key {
+        self.0
+    }
+    fn cost(self) -> Cost {
+        self.1
+    }
+}
+
+async fn run<M, W, const B: usize, C, R, T, E, F>(
+    limiter: &SharedLimiter<M, W, B, C>,
+    policy: &RetryPolicy,
+    method: Method,
+    ask: impl Ask,
     rng: &mut R,
     mut send: F,
 ) -> Result<T, Error<E>>
@@ -87,7 +158,8 @@ where
 {
     let mut driver = Driver::new(method, *policy);
     loop {
-        let grant = match limiter.with(|l| driver.step(l, now())) {
+        let step = |l: &mut _| driver.step_with(l, now(), ask.key(), ask.cost());
+        let grant = match limiter.with(step) {
             Step::Send(grant) => grant,
             Step::Wait(until) => {
                 sleep_until(until).await;

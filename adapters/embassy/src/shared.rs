@@ -5,8 +5,8 @@ use core::cell::RefCell;
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use headroom_core::{
-    Buckets, Defaults, Denied, Duration, Grant, Instant, Limiter, Log, Observation, Response,
-    Tuning, Window, Windows,
+    Buckets, Cost, Defaults, Denied, Duration, Grant, Instant, Key, Limiter, Log, Observation,
+    Response, Tuning, Window, Windows,
 };
 
 /// Two window slots: an exact one of up to 60 grants (a minute's quota, say) and one of 56
@@ -112,15 +112,30 @@ impl<M: RawMutex, W: Windows, const B: usize, C: Tuning> SharedLimiter<M, W, B, 
 
     /// A ticket now, or why not (nothing consumed).
     pub fn try_acquire(&self) -> Result<Ticket<'_, M, W, B, C>, Denied> {
-        let grant = self.with(|l| l.try_acquire(now()))?;
+        self.try_acquire_with(Key::IDENTITY, Cost::ONE)
+    }
+
+    /// A ticket for a request of `cost` for `key` now, or why not (nothing consumed; see
+    /// [`Limiter::try_acquire_with`]).
+    pub fn try_acquire_with(&self, key: Key, cost: Cost) -> Result<Ticket<'_, M, W, B, C>, Denied> {
+        let grant = self.with(|l| l.try_acquire_with(now(), key, cost))?;
         Ok(Ticket::new(self, grant))
     }
 
     /// Waits (with embassy-time) until a request may go, then takes a ticket. A wait beyond
     /// `Config::max_wait` returns [`Error::WouldWait`] at once instead of sleeping.
     pub async fn acquire<E>(&self) -> Result<Ticket<'_, M, W, B, C>, Error<E>> {
+        self.acquire_with(Key::IDENTITY, Cost::ONE).await
+    }
+
+    /// [`SharedLimiter::acquire`] for a request of `cost` for `key`.
+    pub async fn acquire_with<E>(
+        &self,
+        key: Key,
+        cost: Cost,
+    ) -> Result<Ticket<'_, M, W, B, C>, Error<E>> {
         loop {
-            match self.try_acquire() {
+            match self.try_acquire_with(key, cost) {
                 Ok(ticket) => return Ok(ticket),
                 Err(denied) if !denied.within_max_wait => return Err(Error::WouldWait(denied)),
                 Err(denied) => sleep_until(denied.until).await,

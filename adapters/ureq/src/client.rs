@@ -9,7 +9,7 @@ use crate::cache::Cache;
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::shared::SharedLimiter;
-use headroom_core::{Decision, Driver, Method, Observation, RetryPolicy, UnixTime};
+use headroom_core::{Cost, Decision, Driver, Key, Method, Observation, RetryPolicy, UnixTime};
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -114,9 +114,21 @@ pub struct ClientBuilder<C: Clock> {
     connect_timeout: Duration,
     max_body: u64,
     headers: Vec<(String, String)>,
+    routes: Vec<String>,
 }
 
 impl<C: Clock> ClientBuilder<C> {
+    /// Requests whose URL path starts with `path_prefix` (the longest configured prefix wins)
+    /// are acquired for the key of that name ([`Key::named`]): the limits their responses
+    /// describe hold back only them, as GitHub's `/search` limit holds back searches only.
+    /// Once a route is configured, requests on none are acquired for the key named `/`, so
+    /// the routes' limits do not hold them back either; without routes every request falls
+    /// under every limit.
+    pub fn route(mut self, path_prefix: &str) -> Self {
+        self.routes.push(path_prefix.to_string());
+        self
+    }
+
     /// When and how often to retry.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -172,6 +184,7 @@ impl<C: Clock> ClientBuilder<C> {
             stats: Arc::new(Stats::default()),
             max_body: self.max_body,
             headers: Arc::new(self.headers),
+            routes: Arc::new(self.routes),
         }
     }
 }
@@ -204,6 +217,7 @@ pub struct Client<C: Clock = SystemClock> {
     stats: Arc<Stats>,
     max_body: u64,
     headers: Arc<Vec<(String, String)>>,
+    routes: Arc<Vec<String>>,
 }
 
 impl<C: Clock> Client<C> {
@@ -217,7 +231,25 @@ impl<C: Clock> Client<C> {
             connect_timeout: Duration::from_secs(10),
             max_body: 10 << 20,
             headers: Vec::new(),
+            routes: Vec::new(),
         }
+    }
+
+    /// The key `url` is acquired for: its longest configured route, else `/` (when routes
+    /// are configured) or the identity.
+    fn key_for(&self, url: &str) -> Key {
+        if self.routes.is_empty() {
+            return Key::IDENTITY;
+        }
+        let path = url
+            .parse::<ureq::http::Uri>()
+            .map(|u| u.path().to_string())
+            .unwrap_or_default();
+        self.routes
+            .iter()
+            .filter(|r| path.starts_with(r.as_str()))
+            .max_by_key(|r| r.len())
+            .map_or(Key::named("/"), |r| Key::named(r))
     }
 
     /// The limiter.
@@ -252,8 +284,14 @@ impl<C: Clock> Client<C> {
             });
         }
         let mut driver = Driver::new(Method::from_name(request.method), self.retry);
+        let key = self.key_for(request.url);
+        // A request costs its content bytes under a `content-bytes` policy (see `Cost`).
+        let bytes = request
+            .body
+            .map_or(0, |b| u32::try_from(b.len()).unwrap_or(u32::MAX));
+        let cost = Cost::ONE.content_bytes(bytes);
         loop {
-            let ticket = self.limiter.next_send(&mut driver)?;
+            let ticket = self.limiter.next_send(&mut driver, key, cost)?;
             let attempts = driver.attempts();
             Stats::bump(&self.stats.sent);
             let (response, obs, body_error) = match self.attempt(request, attempts) {

@@ -50,4 +50,4 @@ pub use client::{Client, ClientBuilder, Request, Response, Stats};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::Error;
 pub use headroom_core;
-pub use shared::{Rate, SharedLimiter, Ticket};
+pub use shared::{Rate, STD_BUDGETS, SharedLimiter, StdLimiter, Ticket};

@@ -13,8 +13,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use headroom_core::window::Track;
 use headroom_core::{
-    Buckets, Config, Decision, Denied, Driver, Duration, Grant, Limiter, Log, Observation, Step,
-    Window,
+    Buckets, Config, Cost, Decision, Denied, Driver, Duration, Grant, Key, Limiter, Log,
+    Observation, Step, Window,
 };
 use std::fmt;
 use std::str::FromStr;
@@ -154,14 +154,21 @@ impl<C: Clock> fmt::Debug for Ticket<C> {
     }
 }
 
-fn lock<C>(inner: &Inner<C>) -> MutexGuard<'_, Limiter<StdWindows, 4>> {
+/// Server budgets a std limiter keeps: one per policy and key it hears of (GitHub's resources,
+/// Discord's buckets, draft -11 partitions), the ones that reset soonest given up first.
+pub const STD_BUDGETS: usize = 16;
+
+/// The core limiter behind a [`SharedLimiter`].
+pub type StdLimiter = Limiter<StdWindows, STD_BUDGETS>;
+
+fn lock<C>(inner: &Inner<C>) -> MutexGuard<'_, StdLimiter> {
     // A panic elsewhere while holding the lock cannot leave the limiter inconsistent: every
     // core call is all-or-nothing. Keep going with its state.
     inner.limiter.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 struct Inner<C> {
-    limiter: Mutex<Limiter<StdWindows, 4>>,
+    limiter: Mutex<StdLimiter>,
     changed: Condvar,
     clock: C,
 }
@@ -215,11 +222,11 @@ impl<C: Clock> SharedLimiter<C> {
     }
 
     /// A copy of the core limiter's state (windows, rules learned, in flight).
-    pub fn snapshot(&self) -> Limiter<StdWindows, 4> {
+    pub fn snapshot(&self) -> StdLimiter {
         self.lock().clone()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Limiter<StdWindows, 4>> {
+    fn lock(&self) -> MutexGuard<'_, StdLimiter> {
         lock(&self.inner)
     }
 
@@ -232,27 +239,42 @@ impl<C: Clock> SharedLimiter<C> {
 
     /// Takes a ticket now, or says how long until one is available.
     pub fn try_acquire(&self) -> Result<Ticket<C>, Denied> {
+        self.try_acquire_with(Key::IDENTITY, Cost::ONE)
+    }
+
+    /// Takes a ticket for a request of `cost` for `key` now (see
+    /// [`Limiter::try_acquire_with`]), or says how long until one is available.
+    pub fn try_acquire_with(&self, key: Key, cost: Cost) -> Result<Ticket<C>, Denied> {
         let now = self.inner.clock.now();
-        let grant = self.lock().try_acquire(now)?;
+        let grant = self.lock().try_acquire_with(now, key, cost)?;
         Ok(self.ticket(grant))
     }
 
     /// Blocks until the limiter grants a request. Fails with [`Error::WouldWait`] instead of
     /// waiting longer than [`Config::max_wait`]. Woken early when a response frees quota.
     pub fn acquire(&self) -> Result<Ticket<C>, Error> {
-        self.next_send(&mut Driver::new(
-            headroom_core::Method::Get,
-            Default::default(),
-        ))
+        self.acquire_with(Key::IDENTITY, Cost::ONE)
     }
 
-    /// Sleeps as `driver` says until it may send, then takes the ticket: the core's retry
-    /// driver decides, this only sleeps (woken early when a response frees quota).
-    pub(crate) fn next_send(&self, driver: &mut Driver) -> Result<Ticket<C>, Error> {
+    /// [`SharedLimiter::acquire`] for a request of `cost` for `key`.
+    pub fn acquire_with(&self, key: Key, cost: Cost) -> Result<Ticket<C>, Error> {
+        let mut driver = Driver::new(headroom_core::Method::Get, Default::default());
+        self.next_send(&mut driver, key, cost)
+    }
+
+    /// Sleeps as `driver` says until it may send a request of `cost` for `key`, then takes the
+    /// ticket: the core's retry driver decides, this only sleeps (woken early when a response
+    /// frees quota).
+    pub(crate) fn next_send(
+        &self,
+        driver: &mut Driver,
+        key: Key,
+        cost: Cost,
+    ) -> Result<Ticket<C>, Error> {
         let mut guard = self.lock();
         loop {
             let now = self.inner.clock.now();
-            let until = match driver.step(&mut guard, now) {
+            let until = match driver.step_with(&mut guard, now, key, cost) {
                 Step::Send(grant) => return Ok(self.ticket(grant)),
                 Step::WouldWait(denied) => {
                     return Err(Error::WouldWait {

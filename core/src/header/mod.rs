@@ -118,11 +118,36 @@ pub enum Reason {
     /// A member of the field was dropped: its parameter `param` is invalid, or missing where
     /// required. The field's other members are read.
     Parameter {
-        /// The parameter's key (`q`, `w`, `r`, `t`, `pk`).
-        param: &'static str,
+        /// Which parameter.
+        param: Param,
         /// What is wrong with it.
         flaw: Flaw,
     },
+}
+
+/// A parameter of a `RateLimit` or `RateLimit-Policy` member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[allow(missing_docs)]
+pub enum Param {
+    Q,
+    W,
+    R,
+    T,
+    Pk,
+}
+
+impl Param {
+    /// The parameter's key as sent (`q`, `w`, `r`, `t`, `pk`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Param::Q => "q",
+            Param::W => "w",
+            Param::R => "r",
+            Param::T => "t",
+            Param::Pk => "pk",
+        }
+    }
 }
 
 /// What is wrong with a member's parameter.
@@ -176,7 +201,9 @@ impl Reason {
 impl core::fmt::Display for Reason {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Reason::Parameter { param, flaw } => write!(f, "{param} {}", flaw.as_str()),
+            Reason::Parameter { param, flaw } => {
+                write!(f, "{} {}", param.as_str(), flaw.as_str())
+            }
             _ => f.write_str(self.as_str()),
         }
     }

@@ -14,7 +14,8 @@
 // with and without the feature; only their callers are left out without `legacy`.
 #![cfg_attr(not(feature = "legacy"), allow(dead_code))]
 
-use super::{Flaw, Reason};
+use super::{Flaw, Param, Reason};
+use crate::cost::{KEYED, Key};
 use crate::sf::{self, BareItem, Item, Member, SfStr, SfToken, Step};
 use crate::time::UnixTime;
 
@@ -113,8 +114,8 @@ pub(crate) struct Fact<'a> {
     /// An additional unnamed window declared by a list form (`RateLimit-Limit: 10, 1000;w=3600`),
     /// distinct from the unnamed policy the other legacy fields describe.
     pub extra: bool,
-    /// The partition key (`pk`), its base64 as sent.
-    pub partition: Option<&'a [u8]>,
+    /// The partition key (`pk`), as a [`Key`] of its base64 ([`Key::IDENTITY`]: none).
+    pub partition: Key,
     /// Why the member is dropped: a parameter invalid, or a required one missing.
     pub invalid: Option<Reason>,
 }
@@ -129,20 +130,20 @@ impl<'a> Fact<'a> {
             reset: None,
             unit: QuotaUnit::Requests,
             extra: false,
-            partition: None,
+            partition: Key::IDENTITY,
             invalid: None,
         }
     }
 
     /// Records the first invalid parameter.
-    fn flaw(&mut self, param: &'static str, flaw: Flaw) {
+    fn flaw(&mut self, param: Param, flaw: Flaw) {
         if self.invalid.is_none() {
             self.invalid = Some(Reason::Parameter { param, flaw });
         }
     }
 
     /// The Integer parameter `param`'s value, or `None` having recorded why it is invalid.
-    fn int(&mut self, param: &'static str, v: BareItem<'_>, positive: bool) -> Option<u32> {
+    fn int(&mut self, param: Param, v: BareItem<'_>, positive: bool) -> Option<u32> {
         let flaw = match v {
             BareItem::Integer(i) if i < 0 => Flaw::Negative,
             BareItem::Integer(0) if positive => Flaw::NotPositive,
@@ -153,11 +154,14 @@ impl<'a> Fact<'a> {
         None
     }
 
-    /// `pk`: a Byte Sequence, kept as its base64.
+    /// `pk`: a Byte Sequence, kept as the key of its base64 (when keys are kept apart).
     fn partition(&mut self, v: BareItem<'a>) {
+        if !KEYED {
+            return;
+        }
         match v {
-            BareItem::ByteSequence(b) => self.partition = Some(b.raw()),
-            _ => self.flaw("pk", Flaw::NotAByteSequence),
+            BareItem::ByteSequence(b) => self.partition = Key::of(b.raw()),
+            _ => self.flaw(Param::Pk, Flaw::NotAByteSequence),
         }
     }
 }
@@ -213,7 +217,7 @@ impl ListField {
                 f.quota = saturating_u32(q);
                 f.extra = true;
                 if q < 0 {
-                    f.flaw("q", Flaw::Negative);
+                    f.flaw(Param::Q, Flaw::Negative);
                 }
                 true
             }
@@ -226,9 +230,9 @@ impl ListField {
     fn param<'a>(self, f: &mut Fact<'a>, key: &[u8], v: BareItem<'a>) {
         match self {
             ListField::Policy => match key {
-                b"w" => f.window_s = f.int("w", v, true),
+                b"w" => f.window_s = f.int(Param::W, v, true),
                 // An Integer item's quota is the item itself.
-                b"q" if !f.extra => f.quota = f.int("q", v, false),
+                b"q" if !f.extra => f.quota = f.int(Param::Q, v, false),
                 b"pk" => f.partition(v),
                 b"qu" if !f.extra => {
                     f.unit = match v {
@@ -242,9 +246,9 @@ impl ListField {
                 _ => {}
             },
             ListField::RateLimit => match key {
-                b"q" => f.quota = f.int("q", v, false),
-                b"r" => f.remaining = f.int("r", v, false),
-                b"t" => f.reset = f.int("t", v, false).map(Reset::Delta),
+                b"q" => f.quota = f.int(Param::Q, v, false),
+                b"r" => f.remaining = f.int(Param::R, v, false),
+                b"t" => f.reset = f.int(Param::T, v, false).map(Reset::Delta),
                 b"pk" => f.partition(v),
                 _ => {}
             },
@@ -256,7 +260,7 @@ impl ListField {
     #[inline]
     fn keep(self, f: &mut Fact<'_>) -> bool {
         if self == ListField::Policy && f.quota.is_none() {
-            f.flaw("q", Flaw::Missing);
+            f.flaw(Param::Q, Flaw::Missing);
         }
         true
     }

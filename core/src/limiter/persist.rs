@@ -31,7 +31,7 @@
 //! assert!(denied.until >= Instant::from_millis(35_000));
 //! ```
 
-use super::{Budget, Limiter, Tuning};
+use super::{Budget, Kind, Limiter, Tuning};
 use crate::cost::Key;
 use crate::sat_u32;
 use crate::time::{Duration, Instant};
@@ -199,7 +199,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             for v in [b.name_hash, b.carried, b.carried_ours, b.uncounted, b.key.0] {
                 w.bytes(&v.to_le_bytes());
             }
-            w.bytes(&[u8::from(b.awaiting_probe), u8::from(b.bytes)]);
+            w.bytes(&[u8::from(b.awaiting_probe), b.kind as u8]);
         }
         w.bytes(&[self.windows.count() as u8]);
         let guard = self.config().guard;
@@ -276,7 +276,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                 uncounted: r.u16(),
                 key: Key(r.u16()),
                 awaiting_probe: r.u8() != 0,
-                bytes: r.u8() != 0,
+                kind: Kind::from_u8(r.u8()),
             };
         }
         r.u8();
