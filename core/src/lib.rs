@@ -53,7 +53,8 @@
 //! assert!(limiter.try_acquire(now).unwrap_err().until >= now + Duration::from_secs(12));
 //! ```
 //!
-//! The [`driver`] module runs the whole loop, retries included.
+//! The [`driver`] module runs the whole loop, retries included. A request may cost more than
+//! one unit, or fall under one of the identity's independent limits: see [`cost`].
 //!
 //! ## Memory
 //!
@@ -64,12 +65,21 @@
 //!
 //! ## Features
 //!
-//! - `json` (default): read `retry_after` from a 429's JSON body with `serde-json-core`.
-//! - `legacy` (default): also read the pre-standard forms (draft -07's `RateLimit` Dictionary
-//!   and unnamed `RateLimit-Policy` items, `RateLimit-Limit`/`-Remaining`/`-Reset`,
-//!   `X-RateLimit-*`). A device whose API sends the -08+ named policies can leave it out to
-//!   save flash.
-//! - `defmt`: derive `defmt::Format` on public types.
+//! All but `defmt` are on by default; a device leaves out what its API does not send.
+//!
+//! | feature | what it reads or does |
+//! |---|---|
+//! | `json` | a throttled response's JSON body (`serde-json-core`): `retry_after`, a problem details object's `violated-policies`, Discord's `global` |
+//! | `legacy` | the pre-standard forms: draft -07's `RateLimit` Dictionary and unnamed `RateLimit-Policy` items, `RateLimit-Limit`/`-Remaining`/`-Reset`, `X-RateLimit-*` |
+//! | `partitions` | keeps an identity's independent limits apart by [`Key`] (draft -11 `pk`, GitHub's resources, Discord's buckets, a caller's routes) |
+//! | `units` | enforces `content-bytes` (a request costs its content bytes, see [`Cost`]) and `concurrent-requests` policies; without it they are reported only |
+//! | `openai` | `x-ratelimit-*-requests`/`-tokens` (Go-duration resets), `retry-after-ms` |
+//! | `anthropic` | `anthropic-ratelimit-*` (RFC 3339 resets) |
+//! | `discord` | `X-RateLimit-Reset-After`, `X-RateLimit-Bucket` (needs `legacy`) |
+//! | `shopify` | `X-Shopify-Shop-Api-Call-Limit` |
+//! | `github` | `x-ratelimit-resource`; a 403 with `retry-after` or a policy at 0 is throttling (needs `legacy`) |
+//! | `gitlab` | `RateLimit-ResetTime` (an HTTP-date; needs `legacy`) |
+//! | `defmt` | derives `defmt::Format` on public types |
 
 pub mod backoff;
 pub mod cost;

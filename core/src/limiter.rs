@@ -40,6 +40,21 @@
 //! - `Retry-After` (header or body) on a 413, 429 or 503 pauses every caller of this limiter.
 //! - With no headers at all the configured windows alone decide.
 //!
+//! ## Costs, units and keys
+//!
+//! - **Weighted**: [`Limiter::try_acquire_with`] takes a [`Cost`]. A grant of `n` requests
+//!   counts `n` in every window and request budget, all-or-nothing; a cost over a window's
+//!   quota is refused for good ([`Instant::MAX`]).
+//! - **Units** (`qu`, with the `units` feature): a `content-bytes` policy is a budget of
+//!   bytes (its `r`), against which a request costs its content bytes and bytes in flight are
+//!   all taken as uncounted; it never becomes a request window. A `concurrent-requests`
+//!   policy of `q` caps the requests in flight at `q` (at most 255). Other units (tokens) are
+//!   reported and left alone.
+//! - **Keys** (with the `partitions` feature): see [`Limiter::observe`] for which key a
+//!   response's policies belong to, and [`Key`] for what holds a keyed request back. A
+//!   throttled response pauses what it names: a problem details body's `violated-policies`,
+//!   else a keyed response's key (unless Discord's body says `global`), else every caller.
+//!
 //! ## Many clients of one identity, no shared store
 //!
 //! Processes on hosts without a shared store, or a fleet of devices, each with its own key of

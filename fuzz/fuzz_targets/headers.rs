@@ -1,13 +1,15 @@
 //! Every header reader on one field value, through the public path: the value as each field
-//! the core reads (RateLimit family, legacy fields, Retry-After, Date, Age) reduced to an
-//! Observation. Never panics; every policy it keeps has a name that fits.
+//! the core reads (RateLimit family, legacy fields, vendors' fields, Retry-After, Date, Age)
+//! reduced to an Observation, the same bytes as a throttled response's JSON body, and the
+//! member problems of the list fields. Never panics; every policy it keeps has a name that
+//! fits.
 #![no_main]
-use headroom_core::header::parse_retry_after;
+use headroom_core::header::{Field, member_problems, parse_retry_after};
 use headroom_core::observation::NAME_CAP;
 use headroom_core::{Observation, Response, UnixTime};
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: [&str; 26] = [
+const NAMES: [&str; 28] = [
     "RateLimit-Policy",
     "RateLimit",
     "RateLimit-Limit",
@@ -34,6 +36,8 @@ const NAMES: [&str; 26] = [
     "X-RateLimit-Reset-After",
     "X-RateLimit-Bucket",
     "X-Shopify-Shop-Api-Call-Limit",
+    "x-ratelimit-resource",
+    "RateLimit-ResetTime",
 ];
 
 fuzz_target!(|value: &[u8]| {
@@ -48,4 +52,11 @@ fuzz_target!(|value: &[u8]| {
         );
     }
     let _ = parse_retry_after(value, Some(UnixTime::from_secs(1_700_000_000)));
+    let body: Observation = Observation::of(&Response::new(429, []).body(value), &mut []);
+    assert!(body.policies().is_empty());
+    for field in [Field::RateLimit, Field::RateLimitPolicy] {
+        let _ = member_problems(field, value, |member, _| {
+            assert!(member.len() <= value.len())
+        });
+    }
 });

@@ -1,25 +1,36 @@
 //! The limiter as a state machine under arbitrary acquire / peek / observe / release / time
-//! steps, with arbitrary server headers. Invariants: never more grants than a configured quota
-//! in any window of its length; a refusal consumes nothing; `peek` agrees with `try_acquire`;
-//! no wait exceeds the longest window or the pause cap.
+//! steps, with weighted and keyed acquires and arbitrary server headers (units, partitions,
+//! problem details bodies). Invariants: never more units than a configured quota in any
+//! window of its length, whatever the keys; a refusal consumes nothing; `peek` agrees with
+//! `try_acquire`; no wait exceeds the longest window or the pause cap.
 #![no_main]
 use arbitrary::Arbitrary;
-use headroom_core::limiter::{Config, Grant, Limiter};
+use headroom_core::limiter::{Cause, Config, Grant, Limiter};
 use headroom_core::observation::Observation;
 use headroom_core::time::{Duration, Instant};
-use headroom_core::window::{Log, Window};
+use headroom_core::window::{Log, Window, Windows};
+use headroom_core::{Cost, Key};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
 enum Op {
     Advance(u16),
     AdvanceFar(u32),
-    Acquire,
-    Peek,
+    Acquire {
+        requests: u8,
+        key: u8,
+    },
+    Peek {
+        requests: u8,
+        key: u8,
+    },
     Release,
     Observe {
         status: u8,
         named: bool,
+        unit: u8,
+        partition: Option<u8>,
+        violated: bool,
         q: u16,
         w: u16,
         r: u16,
@@ -62,13 +73,19 @@ fuzz_target!(|case: Case| {
         match op {
             Op::Advance(ms) => now = now + Duration::from_millis(u64::from(ms)),
             Op::AdvanceFar(ms) => now = now + Duration::from_millis(u64::from(ms)),
-            Op::Peek | Op::Acquire => {
+            Op::Peek { requests, key } | Op::Acquire { requests, key } => {
+                let n = u16::from(requests % 4) + 1;
+                let key = match key % 3 {
+                    0 => Key::IDENTITY,
+                    k => Key::named(["a", "b"][usize::from(k) - 1]),
+                };
+                let cost = Cost::requests(n).content_bytes(u32::from(requests) * 100);
                 let before = limiter.clone();
-                let peeked = limiter.peek(now);
-                match limiter.try_acquire(now) {
+                let peeked = limiter.peek_with(now, key, cost);
+                match limiter.try_acquire_with(now, key, cost) {
                     Ok(g) => {
                         assert!(peeked.is_ok(), "peek refused what acquire granted");
-                        granted.push(now);
+                        granted.extend((0..n).map(|_| now));
                         for i in 0..2 {
                             let from = now
                                 .saturating_duration_since(Instant::ZERO)
@@ -82,7 +99,7 @@ fuzz_target!(|case: Case| {
                                 q[i]
                             );
                         }
-                        if matches!(op, Op::Peek) {
+                        if matches!(op, Op::Peek { .. }) {
                             limiter.release(g);
                         } else {
                             in_flight.push(g);
@@ -92,6 +109,14 @@ fuzz_target!(|case: Case| {
                         assert_eq!(peeked, Err(d), "peek and acquire disagree");
                         assert_eq!(limiter, before, "a refusal consumed something");
                         assert!(d.until > now);
+                        if d.until == Instant::MAX {
+                            // Only a cost no window (as configured or as the server
+                            // tightened it) or in-flight cap can hold.
+                            let quota = |i| limiter.windows().rule(i).and_then(|r| r.quota());
+                            let over = (0..2).any(|i| quota(i).is_some_and(|q| u32::from(n) > q));
+                            assert!(over || d.cause == Cause::InFlight, "{d:?} for {n}");
+                            continue;
+                        }
                         let wait = d.until.saturating_duration_since(now).as_millis();
                         assert!(wait <= cap_ms, "wait {wait} ms over the cap {cap_ms}");
                     }
@@ -105,6 +130,9 @@ fuzz_target!(|case: Case| {
             Op::Observe {
                 status,
                 named,
+                unit,
+                partition,
+                violated,
                 q,
                 w,
                 r,
@@ -114,8 +142,20 @@ fuzz_target!(|case: Case| {
                 let Some(g) = in_flight.pop() else { continue };
                 let status = [200, 429, 503, 413, 500][usize::from(status) % 5];
                 let name = if named { "\"n\";" } else { "" };
+                let qu = [
+                    "",
+                    ";qu=\"content-bytes\"",
+                    ";qu=\"concurrent-requests\"",
+                    ";qu=\"request\"",
+                ][usize::from(unit) % 4];
+                let pk = partition
+                    .map(|p| format!(";pk=:{}:", ["YQ==", "Yg==", "Yw=="][usize::from(p) % 3]))
+                    .unwrap_or_default();
                 let (policy, state) = if named {
-                    (format!("{name}q={q};w={w}"), format!("{name}r={r};t={t}"))
+                    (
+                        format!("{name}q={q};w={w}{qu}{pk}"),
+                        format!("{name}r={r};t={t}{pk}"),
+                    )
                 } else {
                     (
                         format!("{q};w={w}"),
@@ -129,8 +169,13 @@ fuzz_target!(|case: Case| {
                     ("Retry-After", ra.as_bytes()),
                 ];
                 let lines = headers.iter().copied().filter(|h| !h.1.is_empty());
-                let obs: Observation =
-                    Observation::of(&headroom_core::Response::new(status, lines), &mut [0; 64]);
+                let body: &[u8] = if violated {
+                    br#"{"violated-policies": ["n"]}"#
+                } else {
+                    b""
+                };
+                let response = headroom_core::Response::new(status, lines).body(body);
+                let obs: Observation = Observation::of(&response, &mut [0; 64]);
                 limiter.observe(now, g, &obs);
             }
         }

@@ -116,3 +116,27 @@ fn a_field_with_control_bytes_is_dropped_and_the_rest_read() {
             .contains("line 1")
     );
 }
+
+proptest::proptest! {
+    /// Any bytes: a report or a clear error, never a panic; and one control byte in one
+    /// field's value drops that field only.
+    #[test]
+    fn any_input_is_read_or_refused_cleanly(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+                                          bad in 0u8..32, at in 0usize..20) {
+        let _ = inspect(&bytes, Some(0));
+        let mut value = b"\"minute\";r=5;t=9".to_vec();
+        let bad = if bad == b'\t' { 0x7f } else { bad };
+        value.insert(at.min(value.len()), bad);
+        let mut head = b"RateLimit-Policy: \"minute\";q=60;w=60\nRateLimit: ".to_vec();
+        head.extend_from_slice(&value);
+        head.extend_from_slice(b"\nRetry-After: 7\n");
+        let r = inspect(&head, Some(0));
+        // A CR or LF splits the line instead: then the remainder is a line of its own.
+        if bad != b'\r' && bad != b'\n' {
+            let r = r.unwrap();
+            proptest::prop_assert_eq!(r.policies[0].quota, Some(60));
+            proptest::prop_assert_eq!(r.retry_after_s, Some(7));
+            proptest::prop_assert!(r.ignored.contains(&"ratelimit"));
+        }
+    }
+}
