@@ -119,6 +119,11 @@ impl Key {
         Key(name_hash(name.iter().copied()))
     }
 
+    /// The 16-bit hash (0 for the identity), as a shared store keeps it.
+    pub const fn get(self) -> u16 {
+        self.0
+    }
+
     /// Whether this is [`Key::IDENTITY`].
     pub const fn is_identity(self) -> bool {
         self.0 == 0

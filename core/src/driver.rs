@@ -190,6 +190,18 @@ impl Driver {
         rng: &mut impl Rng,
     ) -> Decision {
         limiter.observe(now, grant, obs);
+        self.decide(now, obs, limiter.config().max_wait, rng)
+    }
+
+    /// What follows the response `obs`, for a caller whose limiter state lives elsewhere (a
+    /// shared store that has been fed `obs`): done, retry after a delay, or give up.
+    pub fn decide<const P: usize>(
+        &mut self,
+        now: Instant,
+        obs: &Observation<P>,
+        max_wait: Duration,
+        rng: &mut impl Rng,
+    ) -> Decision {
         // GitHub throttles with a 403: retried as a 429 would be.
         let status = match obs.status() {
             Some(403) if cfg!(feature = "github") && obs.throttled() => 429,
@@ -199,7 +211,7 @@ impl Driver {
         if !self.policy.retryable(status, server_delay.is_some()) {
             return Decision::Done;
         }
-        self.retry(limiter.config().max_wait, now, server_delay, rng)
+        self.retry(max_wait, now, server_delay, rng)
     }
 
     /// The request `grant` allowed got no response (connection refused or reset, timeout):
@@ -213,10 +225,26 @@ impl Driver {
         rng: &mut impl Rng,
     ) -> Decision {
         limiter.release(grant);
+        self.decide_lost(now, limiter.config().max_wait, rng)
+    }
+
+    /// What follows a request that got no response, for a caller whose limiter state lives
+    /// elsewhere (see [`Driver::decide`]).
+    pub fn decide_lost(
+        &mut self,
+        now: Instant,
+        max_wait: Duration,
+        rng: &mut impl Rng,
+    ) -> Decision {
         if !self.policy.retry_no_response {
             return Decision::GiveUp(GiveUp::NoResponse);
         }
-        self.retry(limiter.config().max_wait, now, None, rng)
+        self.retry(max_wait, now, None, rng)
+    }
+
+    /// When the next attempt may go, whatever the limiter says (a retry's delay).
+    pub const fn resume_at(&self) -> Instant {
+        self.resume_at
     }
 
     /// The common rules: idempotency, the retry count, and the longest wait.

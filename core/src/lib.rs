@@ -84,6 +84,7 @@
 pub mod backoff;
 pub mod cost;
 pub mod driver;
+pub mod effect;
 pub mod header;
 pub mod limiter;
 pub mod observation;

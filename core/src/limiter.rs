@@ -101,7 +101,7 @@ mod persist;
 pub use persist::StateError;
 
 use crate::cost::{Cost, KEYED, Key, UNITS};
-use crate::header::QuotaUnit;
+use crate::effect::{Apply, PolicyId, effects};
 use crate::observation::Observation;
 use crate::sat_u32;
 use crate::time::{Duration, Instant};
@@ -520,8 +520,9 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             // Every window with a length counts the grant (peek found room in those with a
             // quota); an unset one is cleared when it is learned.
             if !rule.is_unset() {
+                let length = effective_length(rule, guard);
                 for _ in 0..cost.requests {
-                    track.record(now, effective_length(rule, guard));
+                    track.record(now, length);
                 }
             }
         });
@@ -569,93 +570,11 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
     pub fn observe<const P: usize>(&mut self, now: Instant, grant: Grant, obs: &Observation<P>) {
         let now = now.max(self.last_now);
         self.last_now = now;
-        let route = if KEYED { grant.key } else { Key::IDENTITY };
+        let route = grant.key;
         self.landed(grant);
         self.heard = true;
-        let max_pause = self.config().max_pause;
-        // A response that puts some policies in partitions says the others are the
-        // identity's; one that names none leaves them all to the request's key.
-        let partitioned = KEYED && obs.policies().iter().any(|p| p.partition_key().is_some());
-        let key_of = |p: &crate::observation::Policy| match p.partition_key() {
-            _ if !KEYED => Key::IDENTITY,
-            Some(partition) if route.is_identity() => partition,
-            Some(_) => route,
-            None if partitioned => Key::IDENTITY,
-            None => route,
-        };
-        for p in obs.policies() {
-            let (key, hash, bytes) = (key_of(p), p.key(), p.unit() == QuotaUnit::ContentBytes);
-            match p.unit() {
-                QuotaUnit::Requests => {}
-                QuotaUnit::ContentBytes if UNITS => {}
-                QuotaUnit::ConcurrentRequests if UNITS => {
-                    if let Some(q) = p.quota().filter(|&q| q > 0) {
-                        self.max_in_flight = u8::try_from(q).unwrap_or(u8::MAX);
-                    }
-                    continue;
-                }
-                _ => continue,
-            }
-            if let (Some(q), Some(w), false, true) =
-                (p.quota(), p.window(), bytes, key.is_identity())
-            {
-                self.learn(now, hash, q, w);
-            }
-            let reset = p.reset_s().or(p.window_s());
-            if let (Some(r), Some(t)) = (p.remaining(), reset) {
-                let hold = Duration::from_secs(t.into()).min(max_pause);
-                let until = now + hold + self.reset_guard(hash, p.window_s());
-                self.set_budget(Slot { hash, key, bytes }, r, until);
-            }
-        }
-        let wait = match (obs.throttled(), obs.retry_after()) {
-            (true, Some(wait)) => wait,
-            (true, None)
-                if obs.status() == Some(429)
-                    && obs.policies().iter().all(|p| p.remaining() != Some(0)) =>
-            {
-                self.config().bare_429_pause
-            }
-            _ => return,
-        };
-        let until = now + wait.min(max_pause);
-        let mut held = false;
-        // Only a JSON body names violated policies.
-        for &hash in obs.violated().iter().filter(|_| cfg!(feature = "json")) {
-            let policy = obs.policies().iter().find(|p| p.key() == hash);
-            let key = policy.map_or(route, key_of);
-            let bytes = policy.is_some_and(|p| p.unit() == QuotaUnit::ContentBytes);
-            self.hold(Slot { hash, key, bytes }, until);
-            held = true;
-        }
-        if KEYED && !held && !obs.global() {
-            for p in obs.policies().iter().filter(|p| !key_of(p).is_identity()) {
-                let bytes = p.unit() == QuotaUnit::ContentBytes;
-                self.hold(
-                    Slot {
-                        hash: p.key(),
-                        key: key_of(p),
-                        bytes,
-                    },
-                    until,
-                );
-                held = true;
-            }
-            if !held && !route.is_identity() {
-                self.hold(
-                    Slot {
-                        hash: KEY_PAUSE,
-                        key: route,
-                        bytes: false,
-                    },
-                    until,
-                );
-                held = true;
-            }
-        }
-        if !held {
-            self.paused_until = self.paused_until.max(until);
-        }
+        let config = self.config();
+        effects(obs, route, &config, At { limiter: self, now });
     }
 
     /// `grant` is no longer in flight.
@@ -715,11 +634,10 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             if self.budget_governs(rule, now) {
                 return;
             }
-            // Room for `n` grants is fewer than `q - n + 1` held.
+            // Room for `n` grants is fewer than `q - n + 1` held; a cost over the quota asks
+            // for room 0, which no ring ever has (its `free_at` is `Instant::MAX`).
             let q = apply_permille(q, self.config().quota_permille);
-            let Some(room) = q.saturating_add(1).checked_sub(n) else {
-                return consider(Instant::MAX, Cause::Window(i as u8));
-            };
+            let room = q.saturating_add(1).saturating_sub(n);
             if track.holds_fewer_than(room) {
                 return; // room whatever the time: no need to compute when
             }
@@ -796,11 +714,8 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
 
     /// The slack added to a server reset, which is rounded to whole seconds: `reset_guard`,
     /// at most 1/64 of the policy's window when that is known (as for `guard`).
-    fn reset_guard(&self, hash: u16, window_s: Option<u32>) -> Duration {
-        match window_s
-            .map(|w| Duration::from_secs(w.into()))
-            .or(self.length_of(hash))
-        {
+    fn reset_guard(&self, hash: u16, window: Option<Duration>) -> Duration {
+        match window.or(self.length_of(hash)) {
             Some(w) => self.guard_for(w),
             None => self.config().reset_guard,
         }
@@ -970,6 +885,60 @@ impl Kind {
     }
 }
 
+/// A limiter taking a response's effects at `now`.
+struct At<'a, W, const B: usize, C> {
+    limiter: &'a mut Limiter<W, B, C>,
+    now: Instant,
+}
+
+impl<W: Windows, const B: usize, C: Tuning> Apply for At<'_, W, B, C> {
+    #[inline]
+    fn learn(&mut self, policy: PolicyId, quota: u32, window: Duration) {
+        self.limiter.learn(self.now, policy.get(), quota, window);
+    }
+
+    #[inline]
+    fn budget(
+        &mut self,
+        policy: PolicyId,
+        key: Key,
+        bytes: bool,
+        remaining: u32,
+        reset: Duration,
+        window: Option<Duration>,
+    ) {
+        let hash = policy.get();
+        let until = self.now + reset + self.limiter.reset_guard(hash, window);
+        let bytes = UNITS && bytes;
+        self.limiter
+            .set_budget(Slot { hash, key, bytes }, remaining, until);
+    }
+
+    #[inline]
+    fn in_flight_cap(&mut self, max: u32) {
+        // Only `units` makes this effect: a device without it links none of this.
+        if UNITS {
+            self.limiter.max_in_flight = u8::try_from(max).unwrap_or(u8::MAX);
+        }
+    }
+
+    #[inline]
+    fn pause(&mut self, wait: Duration) {
+        let l = &mut *self.limiter;
+        l.paused_until = l.paused_until.max(self.now + wait);
+    }
+
+    #[inline]
+    fn hold(&mut self, policy: PolicyId, key: Key, bytes: bool, wait: Duration) {
+        // Only keys and problem details bodies make holds.
+        if KEYED || cfg!(feature = "json") {
+            let hash = policy.get();
+            self.limiter
+                .hold(Slot { hash, key, bytes }, self.now + wait);
+        }
+    }
+}
+
 /// Which budget a policy's numbers go to.
 struct Slot {
     /// The policy's name hash ([`crate::observation::Policy::key`]).
@@ -997,9 +966,6 @@ impl Slot {
         }
     }
 }
-
-/// The budget that holds a throttled key whose response named no policy.
-const KEY_PAUSE: u16 = 0x5041;
 
 /// A client's `t` may be a whole second late: other clients of the identity may start on a
 /// window that much later than it does.

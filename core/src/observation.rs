@@ -50,8 +50,10 @@ pub struct Policy {
 impl Policy {
     /// The [`Key`] of the partition this policy belongs to: its `pk`, GitHub's
     /// `x-ratelimit-resource`, or Discord's bucket; `None` when the server named none (then
-    /// the policy is the request's: see [`crate::Limiter::observe`]). Always `None` without
-    /// the `partitions` feature.
+    /// the policy is the request's: see [`crate::Limiter::observe`]). A `pk` that every policy
+    /// of the response carries names the caller's partition, not a sub-limit: `None` (as
+    /// express-rate-limit sends the client's key). Always `None` without the `partitions`
+    /// feature.
     pub fn partition_key(&self) -> Option<Key> {
         (!self.partition_key.is_identity()).then_some(self.partition_key)
     }
@@ -507,7 +509,7 @@ impl<const P: usize> Observation<P> {
         if fact.quota.is_some() {
             p.unit = fact.unit;
         }
-        if !fact.partition.is_identity() {
+        if crate::cost::KEYED && !fact.partition.is_identity() {
             p.partition_key = fact.partition;
         }
     }
@@ -593,6 +595,14 @@ impl<const P: usize> Observation<P> {
             if let (None, Some(q), Some(u)) = (p.remaining, p.quota, p.used) {
                 p.remaining = Some(q.saturating_sub(u));
             }
+        }
+        // One `pk` on every policy names the caller's partition (express-rate-limit sends the
+        // client's key): no sub-limit to keep apart.
+        let first = self.policies.first().map(|p| p.partition_key);
+        if crate::cost::KEYED && self.policies.iter().all(|p| Some(p.partition_key) == first) {
+            self.policies
+                .iter_mut()
+                .for_each(|p| p.partition_key = Key::IDENTITY);
         }
         #[cfg(any(feature = "discord", feature = "github"))]
         if let Some(bucket) = self.bucket.take() {

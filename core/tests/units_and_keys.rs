@@ -2,8 +2,8 @@
 //! throttled response names. Property tests and the vendors' own cases, in injected time.
 
 use headroom_core::{
-    Cause, Config, Cost, Duration, Instant, Key, Limiter, Log, Observation, Response, UnixTime,
-    Window, Windows,
+    Config, Cost, Duration, Instant, Key, Limiter, Log, Observation, Response, UnixTime, Window,
+    Windows,
 };
 use proptest::prelude::*;
 
@@ -128,7 +128,7 @@ proptest! {
                 Op::Acquire(n) => match l.try_acquire_with(ms(now), Key::IDENTITY, Cost::requests(n)) {
                     Ok(g) => out.push(g),
                     Err(d) if n > u16::from(q) => prop_assert_eq!(d.until, Instant::MAX),
-                    Err(d) => prop_assert!(matches!(d.cause, Cause::InFlight | Cause::Window(_) | Cause::ServerBudget)),
+                    Err(d) => prop_assert!(matches!(d.cause, headroom_core::Cause::InFlight | headroom_core::Cause::Window(_) | headroom_core::Cause::ServerBudget)),
                 },
                 Op::Answer(_) => if let Some(g) = out.pop() { l.observe(ms(now), g, &obs(200, &[], None)) },
                 Op::Release => if let Some(g) = out.pop() { l.release(g) },
@@ -161,7 +161,7 @@ fn a_content_bytes_budget_counts_the_bytes_in_flight_and_no_requests() {
     let d = l
         .peek_with(ms(10), Key::IDENTITY, upload(2_000))
         .unwrap_err();
-    assert_eq!(d.cause, Cause::ServerBudget);
+    assert_eq!(d.cause, headroom_core::Cause::ServerBudget);
     assert!(d.until >= ms(60_000));
     let small = l
         .try_acquire_with(ms(10), Key::IDENTITY, upload(1_000))
@@ -196,7 +196,7 @@ fn a_spent_search_key_does_not_hold_back_core_calls() {
     ];
     l.observe(ms(0), g, &obs(200, &spent, None));
     let d = l.peek_with(ms(0), search, Cost::ONE).unwrap_err();
-    assert_eq!(d.cause, Cause::ServerBudget);
+    assert_eq!(d.cause, headroom_core::Cause::ServerBudget);
     assert!(d.until >= ms(60_000));
     assert!(l.peek_with(ms(0), core, Cost::ONE).is_ok());
     assert!(l.peek(ms(0)).is_err(), "an unkeyed call may be a search");
@@ -230,7 +230,7 @@ fn policies_of_two_partitions_do_not_overwrite_each_other() {
     let (a, b) = (Key::named("YQ=="), Key::named("Yg=="));
     for (pk, r) in [("Yg==", 5), ("YQ==", 0)] {
         let g = l.try_acquire(ms(0)).unwrap();
-        let rl = format!("\"minute\";r={r};t=30;pk=:{pk}:");
+        let rl = format!("\"minute\";r={r};t=30;pk=:{pk}:, \"day\";r=100;t=300");
         l.observe(ms(0), g, &obs(200, &[("RateLimit", &rl)], None));
     }
     assert!(l.peek_with(ms(0), a, Cost::ONE).is_err());
@@ -245,6 +245,26 @@ fn policies_of_two_partitions_do_not_overwrite_each_other() {
     );
     assert!(l.peek_with(ms(0), route, Cost::ONE).is_err());
     assert!(l.peek_with(ms(0), b, Cost::ONE).is_ok());
+    // A `pk` on every policy is the caller's own partition (express-rate-limit's client
+    // key): the policies are the identity's, and become windows.
+    let mut e = learned();
+    let g = e.try_acquire(ms(0)).unwrap();
+    let headers = [
+        (
+            "RateLimit-Policy",
+            r#""minute";q=6;w=8;pk=:YQ==:, "day";q=15;w=24;pk=:YQ==:"#,
+        ),
+        (
+            "RateLimit",
+            r#""minute";r=0;t=8;pk=:YQ==:, "day";r=14;t=24;pk=:YQ==:"#,
+        ),
+    ];
+    e.observe(ms(0), g, &obs(200, &headers, None));
+    assert_eq!(e.windows().rule(0).unwrap().quota(), Some(6));
+    assert!(
+        e.peek_with(ms(0), Key::named("elsewhere"), Cost::ONE)
+            .is_err()
+    );
 }
 
 /// A problem details 429 names the policy it violated: that one is paused, not the others.
@@ -276,7 +296,7 @@ fn a_problem_details_429_pauses_the_violated_policy() {
         l.peek_with(ms(0), Key::named("other"), Cost::ONE)
             .unwrap_err()
             .cause,
-        Cause::Paused
+        headroom_core::Cause::Paused
     );
 }
 
@@ -307,6 +327,6 @@ fn discord_buckets_pause_alone_unless_global() {
     l.observe(ms(0), g, &obs(429, &headers, Some(&body(true))));
     assert_eq!(
         l.peek_with(ms(0), other, Cost::ONE).unwrap_err().cause,
-        Cause::Paused
+        headroom_core::Cause::Paused
     );
 }

@@ -156,9 +156,6 @@ impl<'a> Fact<'a> {
 
     /// `pk`: a Byte Sequence, kept as the key of its base64 (when keys are kept apart).
     fn partition(&mut self, v: BareItem<'a>) {
-        if !KEYED {
-            return;
-        }
         match v {
             BareItem::ByteSequence(b) => self.partition = Key::of(b.raw()),
             _ => self.flaw(Param::Pk, Flaw::NotAByteSequence),
@@ -233,7 +230,7 @@ impl ListField {
                 b"w" => f.window_s = f.int(Param::W, v, true),
                 // An Integer item's quota is the item itself.
                 b"q" if !f.extra => f.quota = f.int(Param::Q, v, false),
-                b"pk" => f.partition(v),
+                b"pk" if KEYED => f.partition(v),
                 b"qu" if !f.extra => {
                     f.unit = match v {
                         // `request` is the unit's name in the IANA registry.
@@ -249,7 +246,7 @@ impl ListField {
                 b"q" => f.quota = f.int(Param::Q, v, false),
                 b"r" => f.remaining = f.int(Param::R, v, false),
                 b"t" => f.reset = f.int(Param::T, v, false).map(Reset::Delta),
-                b"pk" => f.partition(v),
+                b"pk" if KEYED => f.partition(v),
                 _ => {}
             },
         }
