@@ -101,7 +101,7 @@ pub fn read_head(input: &[u8]) -> Result<Head, String> {
             // obs-fold: a continuation of the previous field's value.
             (b' ' | b'\t', Some((_, previous))) => {
                 previous.push(b' ');
-                previous.extend_from_slice(line.trim_ascii());
+                previous.extend_from_slice(trim_ows(line));
             }
             (b' ' | b'\t', None) => {
                 return Err(format!(
@@ -118,7 +118,7 @@ pub fn read_head(input: &[u8]) -> Result<Head, String> {
                 "malformed header section: line {number} has no colon"
             ));
         };
-        let name = name.trim_ascii_end();
+        let name = trim_ows(name);
         let token = |b: &u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b);
         if name.is_empty() || !name.iter().all(token) {
             return Err(format!(
@@ -126,7 +126,7 @@ pub fn read_head(input: &[u8]) -> Result<Head, String> {
             ));
         }
         let name = String::from_utf8_lossy(name).into_owned();
-        let value = value.trim_ascii();
+        let value = trim_ows(value);
         if value.iter().any(|&b| b.is_ascii_control() && b != b'\t') {
             head.dropped
                 .push((name.to_ascii_lowercase(), "control bytes in the value"));
@@ -138,6 +138,15 @@ pub fn read_head(input: &[u8]) -> Result<Head, String> {
         }
     }
     Ok(head)
+}
+
+/// `v` without leading and trailing spaces and tabs (OWS: other control bytes stay, to be
+/// refused).
+fn trim_ows(v: &[u8]) -> &[u8] {
+    let ows = |b: &u8| *b == b' ' || *b == b'\t';
+    let start = v.iter().position(|b| !ows(b)).unwrap_or(v.len());
+    let end = v.iter().rposition(|b| !ows(b)).map_or(start, |i| i + 1);
+    &v[start..end]
 }
 
 fn status_line(input: &[u8]) -> Result<(Option<u16>, &[u8]), String> {
