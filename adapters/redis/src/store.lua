@@ -1,0 +1,294 @@
+-- headroom-redis: one identity's rate-limit state, checked and changed atomically.
+--
+-- KEYS[1] state    HASH  seq; pause (ms); cap; budgets "b:KEY:POLICY" = "kind left until window";
+--                        learned policies "l:POLICY" = "quota window"; probes "p:POLICY" = until
+-- KEYS[2] inflight ZSET  "id:requests:key" scored by when it stops counting (ms)
+-- KEYS[3] learned  ZSET  one member per unit granted, scored by time: the learned windows' log
+-- KEYS[4..] one per configured window: an exact log (ZSET, as KEYS[3]) or buckets (HASH
+--           bucket index -> units)
+--
+-- ARGV[1] op: "acquire" | "observe" | "release"
+-- ARGV[2] now in ms, or "" for the server's TIME (tests pass their own)
+-- ARGV[3] guard ms (added to every window, at most 1/64 of it)
+-- ARGV[4] in-flight lifetime ms (a crashed process's grants stop counting as in flight)
+-- ARGV[5] n configured windows, then n x (length ms, quota, buckets: 0 = exact log)
+-- then the op's own arguments (see each op).
+--
+-- Replies: acquire {1, member, now} or {0, until, cause, now}; observe/release {1, now}.
+-- Causes: 1 window, 2 server budget, 3 paused, 4 in-flight cap.
+
+local MAX = 9007199254740991
+local state, inflight, learned = KEYS[1], KEYS[2], KEYS[3]
+
+local now
+if ARGV[2] ~= '' then
+  now = tonumber(ARGV[2])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local guard = tonumber(ARGV[3])
+local lifetime = tonumber(ARGV[4])
+local nwin = tonumber(ARGV[5])
+local windows = {}
+for i = 1, nwin do
+  local b = 5 + (i - 1) * 3
+  windows[i] = {len = tonumber(ARGV[b + 1]), q = tonumber(ARGV[b + 2]),
+                buckets = tonumber(ARGV[b + 3]), key = KEYS[3 + i]}
+end
+local arg = 6 + nwin * 3
+
+local function eff(len) return len + math.min(guard, math.floor(len / 64)) end
+
+local function split(s)
+  local out = {}
+  for part in string.gmatch(s, '[^ :]+') do out[#out + 1] = tonumber(part) or part end
+  return out
+end
+
+-- Requests in flight now, purging those past their lifetime.
+local function in_flight()
+  redis.call('ZREMRANGEBYSCORE', inflight, '-inf', now)
+  local n = 0
+  for _, m in ipairs(redis.call('ZRANGE', inflight, 0, -1)) do n = n + split(m)[2] end
+  return n
+end
+
+-- An exact log: when `need` more units fit under `q`, and trimming what has left.
+local function log_free(key, len, q, need)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - eff(len))
+  if need > q then return MAX end
+  local live = redis.call('ZRANGEBYSCORE', key, '(' .. (now - eff(len)), '+inf', 'WITHSCORES')
+  local count = #live / 2
+  if count + need <= q then return now end
+  -- the oldest (count + need - q) units must leave: the last of them sets the time
+  return tonumber(live[(count + need - q) * 2]) + eff(len)
+end
+
+-- Buckets of ceil(len / (S - 1)): a unit counts while its bucket is among the last S
+-- (released up to a bucket late, never early).
+local function bucket_width(len, s) return math.max(1, math.ceil(len / (s - 1))) end
+local function buckets_free(key, len, q, s, need)
+  local width = bucket_width(len, s)
+  local current = math.floor(now / width)
+  local counts, total = {}, 0
+  local fields = redis.call('HGETALL', key)
+  for i = 1, #fields, 2 do
+    local idx, c = tonumber(fields[i]), tonumber(fields[i + 1])
+    if idx <= current - s then
+      redis.call('HDEL', key, fields[i])
+    else
+      counts[#counts + 1] = {idx, c}
+      total = total + c
+    end
+  end
+  if need > q then return MAX end
+  if total + need <= q then return now end
+  table.sort(counts, function(a, b) return a[1] < b[1] end)
+  for _, ic in ipairs(counts) do
+    total = total - ic[2]
+    if total + need <= q then return (ic[1] + s) * width end
+  end
+  return MAX
+end
+
+local function applies(asked, owner) return asked == 0 or owner == 0 or asked == owner end
+
+local function budgets()
+  local out = {}
+  local fields = redis.call('HGETALL', state)
+  for i = 1, #fields, 2 do
+    local f = fields[i]
+    if string.sub(f, 1, 2) == 'b:' then
+      local id, v = split(string.sub(f, 3)), split(fields[i + 1])
+      out[#out + 1] = {field = f, key = id[1], policy = id[2], kind = v[1], left = v[2],
+                       untl = v[3], window = v[4]}
+    end
+  end
+  return out
+end
+
+local function learned_policies()
+  local out = {}
+  local fields = redis.call('HGETALL', state)
+  for i = 1, #fields, 2 do
+    local f = fields[i]
+    if string.sub(f, 1, 2) == 'l:' then
+      local v = split(fields[i + 1])
+      out[#out + 1] = {policy = tonumber(string.sub(f, 3)), q = v[1], len = v[2]}
+    end
+  end
+  return out
+end
+
+local function hget_num(field) return tonumber(redis.call('HGET', state, field) or '0') end
+
+-- Every key lives as long as its longest window, budget or pause, plus a minute.
+local function expire_all()
+  local longest = 0
+  for _, w in ipairs(windows) do longest = math.max(longest, eff(w.len)) end
+  for _, l in ipairs(learned_policies()) do longest = math.max(longest, eff(l.len)) end
+  local until_max = math.max(hget_num('pause'), now)
+  for _, b in ipairs(budgets()) do until_max = math.max(until_max, b.untl) end
+  local ttl = math.max(longest, until_max - now, lifetime) + 60000
+  for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, ttl) end
+end
+
+local function acquire()
+  local key, requests, bytes = tonumber(ARGV[arg]), tonumber(ARGV[arg + 1]), tonumber(ARGV[arg + 2])
+  local worst, cause = now, 0
+  local function consider(t, c) if t > worst then worst, cause = t, c end end
+  consider(hget_num('pause'), 3)
+  local cap = hget_num('cap')
+  if cap > 0 and in_flight() + requests > cap then
+    if requests > cap then consider(MAX, 4) else consider(now + math.max(guard, 1), 4) end
+  end
+  local live = {}
+  for _, b in ipairs(budgets()) do
+    if b.untl > now and applies(key, b.key) then
+      local need = requests
+      if b.kind == 1 then need = math.max(bytes, 1) end
+      if b.left < need then consider(b.untl, 2) end
+      live[#live + 1] = {b = b, need = need}
+    end
+  end
+  -- A learned window counts locally unless a fresh identity-wide budget of its policy
+  -- governs it, or it is that budget's one probe after its reset.
+  local probes = {}
+  for _, l in ipairs(learned_policies()) do
+    local b = redis.call('HGET', state, 'b:0:' .. l.policy)
+    local governed = false
+    if b then
+      local v = split(b)
+      if v[3] > now then
+        governed = true
+      elseif hget_num('p:' .. l.policy) ~= v[3] then
+        governed = true
+        probes[#probes + 1] = {policy = l.policy, untl = v[3]}
+      end
+    end
+    if not governed then consider(log_free(learned, l.len, l.q, requests), 1) end
+  end
+  for _, w in ipairs(windows) do
+    if w.buckets == 0 then
+      consider(log_free(w.key, w.len, w.q, requests), 1)
+    else
+      consider(buckets_free(w.key, w.len, w.q, w.buckets, requests), 1)
+    end
+  end
+  if worst > now then return {0, worst, cause, now} end
+
+  local id = redis.call('HINCRBY', state, 'seq', 1)
+  for _, w in ipairs(windows) do
+    if w.buckets == 0 then
+      for i = 1, requests do redis.call('ZADD', w.key, now, id .. ':' .. i) end
+    else
+      redis.call('HINCRBY', w.key, math.floor(now / bucket_width(w.len, w.buckets)), requests)
+    end
+  end
+  if #learned_policies() > 0 then
+    for i = 1, requests do redis.call('ZADD', learned, now, id .. ':' .. i) end
+  end
+  for _, lb in ipairs(live) do
+    local b = lb.b
+    redis.call('HSET', state, b.field,
+      b.kind .. ' ' .. (b.left - lb.need) .. ' ' .. b.untl .. ' ' .. b.window)
+  end
+  for _, p in ipairs(probes) do redis.call('HSET', state, 'p:' .. p.policy, p.untl) end
+  local member = id .. ':' .. requests .. ':' .. key
+  redis.call('ZADD', inflight, now + lifetime, member)
+  expire_all()
+  return {1, member, now}
+end
+
+-- The server's count of a policy: `r` more until `until`. A later window's replaces the
+-- budget, a finished window's is ignored, the same window's only tightens (windows under
+-- 4 s, whose responses cannot be told apart, only ever tighten).
+local function budget(key, policy, kind, r, untl, window, others)
+  local field = 'b:' .. key .. ':' .. policy
+  local left = math.max(0, r - others)
+  local cur = redis.call('HGET', state, field)
+  if cur then
+    local v = split(cur)
+    local held = v[3]
+    if held > now then
+      local w = math.max(window, v[4])
+      if w >= 4000 and untl >= held + w / 2 then
+        -- a later window: replaces
+      elseif w >= 4000 and untl + w / 2 <= held then
+        return
+      elseif w >= 4000 then
+        left, untl = math.min(left, v[2]), math.min(untl, held)
+      else
+        left, untl = math.min(left, v[2]), math.max(untl, held)
+      end
+    end
+  end
+  redis.call('HSET', state, field, kind .. ' ' .. left .. ' ' .. untl .. ' ' .. window)
+end
+
+-- Effects, as headroom-core decided them (see headroom_core::effect):
+--   L policy quota window_ms | B key policy kind r reset_ms window_ms | C cap
+--   P wait_ms | H key policy kind wait_ms
+local function observe()
+  local member = ARGV[arg]
+  if member ~= '' then redis.call('ZREM', inflight, member) end
+  local others = in_flight()
+  local i = arg + 1
+  while i <= #ARGV do
+    local op = ARGV[i]
+    if op == 'L' then
+      local policy, q, len = ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+      local cur = redis.call('HGET', state, 'l:' .. policy)
+      -- a server may tighten a learned quota; the log of its grants is kept
+      redis.call('HSET', state, 'l:' .. policy, q .. ' ' .. len)
+      if not cur then
+        -- grants still in flight went out before this window existed: count them now
+        for _, m in ipairs(redis.call('ZRANGE', inflight, 0, -1)) do
+          local id = split(m)
+          for u = 1, id[2] do redis.call('ZADD', learned, now, 'f' .. id[1] .. ':' .. u) end
+        end
+        redis.call('ZADD', learned, now, 'a' .. member)
+      end
+      i = i + 4
+    elseif op == 'B' then
+      local kind = tonumber(ARGV[i + 3])
+      local o = others
+      if kind == 1 then o = 0 end
+      budget(tonumber(ARGV[i + 1]), ARGV[i + 2], kind, tonumber(ARGV[i + 4]),
+             now + tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6]), o)
+      i = i + 7
+    elseif op == 'C' then
+      redis.call('HSET', state, 'cap', ARGV[i + 1])
+      i = i + 2
+    elseif op == 'P' then
+      redis.call('HSET', state, 'pause', math.max(hget_num('pause'), now + tonumber(ARGV[i + 1])))
+      i = i + 2
+    elseif op == 'H' then
+      local field = 'b:' .. ARGV[i + 1] .. ':' .. ARGV[i + 2]
+      local untl = now + tonumber(ARGV[i + 4])
+      local cur = redis.call('HGET', state, field)
+      if cur then
+        local v = split(cur)
+        if v[3] > now then untl = math.max(untl, v[3]) end
+      end
+      redis.call('HSET', state, field, ARGV[i + 3] .. ' 0 ' .. untl .. ' 0')
+      i = i + 5
+    else
+      return redis.error_reply('headroom: unknown effect ' .. tostring(op))
+    end
+  end
+  expire_all()
+  return {1, now}
+end
+
+local function release()
+  redis.call('ZREM', inflight, ARGV[arg])
+  return {1, now}
+end
+
+local op = ARGV[1]
+if op == 'acquire' then return acquire() end
+if op == 'observe' then return observe() end
+if op == 'release' then return release() end
+return redis.error_reply('headroom: unknown op ' .. tostring(op))
