@@ -234,6 +234,9 @@ pub enum Cause {
     Discovering,
     /// The server's `concurrent-requests` policy allows no more requests in flight.
     InFlight,
+    /// The shared store that holds the identity's state (Redis) did not answer: nothing is
+    /// granted until it does.
+    StoreUnavailable,
 }
 
 /// A refusal. Nothing was consumed.
@@ -256,6 +259,7 @@ impl core::fmt::Display for Cause {
             Cause::Paused => f.write_str("the server asked every caller to wait"),
             Cause::Discovering => f.write_str("the first response is awaited"),
             Cause::InFlight => f.write_str("the server allows no more requests in flight"),
+            Cause::StoreUnavailable => f.write_str("the shared store does not answer"),
         }
     }
 }

@@ -24,6 +24,11 @@ pub struct FetchOptions {
     pub max_wait_s: u64,
     /// Per-attempt timeout.
     pub timeout: std::time::Duration,
+    /// Share the identity's quota through this Redis (`redis://…`, `rediss://…`), with
+    /// [`FetchOptions::identity`] naming it.
+    pub redis: Option<String>,
+    /// The identity whose quota the processes share (with `redis`).
+    pub identity: Option<String>,
 }
 
 impl Default for FetchOptions {
@@ -35,6 +40,8 @@ impl Default for FetchOptions {
             max_retries: RetryPolicy::DEFAULT.max_retries,
             max_wait_s: Config::DEFAULT.max_wait.as_secs_ceil(),
             timeout: std::time::Duration::from_secs(30),
+            redis: None,
+            identity: None,
         }
     }
 }
@@ -68,7 +75,17 @@ pub fn client<C: Clock>(options: &FetchOptions, clock: C) -> Result<Client<C>, E
         max_wait: Duration::from_secs(options.max_wait_s),
         ..Config::DEFAULT
     };
-    let limiter = SharedLimiter::with_clock(&options.rates, config, clock)?;
+    let limiter = match (&options.redis, &options.identity) {
+        (Some(url), Some(identity)) => {
+            SharedLimiter::with_redis_and_clock(url, identity, &options.rates, config, clock)?
+        }
+        (Some(_), None) => {
+            return Err(Error::InvalidRequest(
+                "--redis needs --identity: the name the processes share a quota under".into(),
+            ));
+        }
+        _ => SharedLimiter::with_clock(&options.rates, config, clock)?,
+    };
     let retry = RetryPolicy {
         max_retries: options.max_retries,
         ..RetryPolicy::DEFAULT

@@ -46,6 +46,13 @@ enum Command {
         /// end, so a run from cron knows what the last one spent.
         #[arg(long, value_name = "FILE")]
         state: Option<std::path::PathBuf>,
+        /// Share the quota exactly with every process of the identity through this Redis
+        /// (redis://[user:password@]host:port, rediss:// for TLS); needs --identity.
+        #[arg(long, value_name = "URL")]
+        redis: Option<String>,
+        /// The identity (e.g. the account's email) whose quota the processes share.
+        #[arg(long, value_name = "NAME", requires = "redis")]
+        identity: Option<String>,
         /// URLs to fetch (default: read from stdin).
         urls: Vec<String>,
     },
@@ -129,6 +136,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             max_wait,
             timeout,
             state,
+            redis,
+            identity,
             urls,
         } => {
             let headers = headers
@@ -143,6 +152,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 max_retries,
                 max_wait_s: max_wait,
                 timeout: std::time::Duration::from_secs(timeout.max(1)),
+                redis,
+                identity,
             };
             fetch_all(&options, &urls, state.as_deref())
         }

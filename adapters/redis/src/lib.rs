@@ -51,6 +51,8 @@
 //! needs; which policies, budgets and pauses a response sets is the core's decision
 //! ([`headroom_core::effect::effects`]). Documented differences, all because the store is
 //! exact where a lone process has to estimate:
+//! - the first request's wait for its response (which tells the server's limits) holds
+//!   every process of the identity, not only the one that sent it;
 //! - no share is held back for other clients of the identity and no pace is kept while they
 //!   share a window: their grants are in the same state;
 //! - a budget counts every process's requests in flight when a response arrives as possibly

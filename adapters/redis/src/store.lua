@@ -1,6 +1,6 @@
 -- headroom-redis: one identity's rate-limit state, checked and changed atomically.
 --
--- KEYS[1] state    HASH  seq; pause (ms); cap; budgets "b:KEY:POLICY" = "kind left until window";
+-- KEYS[1] state    HASH  seq; heard (a response was observed); pause (ms); cap; budgets "b:KEY:POLICY" = "kind left until window";
 --                        learned policies "l:POLICY" = "quota window"; probes "p:POLICY" = until
 -- KEYS[2] inflight ZSET  "id:requests:key" scored by when it stops counting (ms)
 -- KEYS[3] learned  ZSET  one member per unit granted, scored by time: the learned windows' log
@@ -15,7 +15,7 @@
 -- then the op's own arguments (see each op).
 --
 -- Replies: acquire {1, member, now} or {0, until, cause, now}; observe/release {1, now}.
--- Causes: 1 window, 2 server budget, 3 paused, 4 in-flight cap.
+-- Causes: 1 window, 2 server budget, 3 paused, 4 in-flight cap, 5 the first response awaited.
 
 local MAX = 9007199254740991
 local state, inflight, learned = KEYS[1], KEYS[2], KEYS[3]
@@ -139,8 +139,12 @@ local function acquire()
   local worst, cause = now, 0
   local function consider(t, c) if t > worst then worst, cause = t, c end end
   consider(hget_num('pause'), 3)
+  -- Until a first response tells the server's limits, one request at a time (processes
+  -- started together would otherwise overshoot an unknown quota).
+  local flying = in_flight()
+  if hget_num('heard') == 0 and flying > 0 then consider(now + math.max(guard, 1), 5) end
   local cap = hget_num('cap')
-  if cap > 0 and in_flight() + requests > cap then
+  if cap > 0 and flying + requests > cap then
     if requests > cap then consider(MAX, 4) else consider(now + math.max(guard, 1), 4) end
   end
   local live = {}
@@ -233,6 +237,7 @@ end
 local function observe()
   local member = ARGV[arg]
   if member ~= '' then redis.call('ZREM', inflight, member) end
+  redis.call('HSET', state, 'heard', 1)
   local others = in_flight()
   local i = arg + 1
   while i <= #ARGV do

@@ -207,6 +207,7 @@ impl RedisLimiter {
                     2 => Cause::ServerBudget,
                     3 => Cause::Paused,
                     4 => Cause::InFlight,
+                    5 => Cause::Discovering,
                     _ => Cause::Window(0),
                 };
                 Ok(Acquired::Wait { wait, cause })

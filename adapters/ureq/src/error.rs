@@ -39,6 +39,10 @@ pub enum Error {
     State(StateError),
     /// The system clock is before 1970: a limiter state cannot say when it was saved.
     NoWallClock,
+    /// The shared store holding the identity's state could not decide (unreachable for
+    /// longer than `max_wait`, or refusing): nothing was sent.
+    #[cfg(feature = "redis")]
+    Store(headroom_redis::Error),
 }
 
 impl fmt::Display for Error {
@@ -59,6 +63,8 @@ impl fmt::Display for Error {
             Error::NoWallClock => {
                 f.write_str("the wall clock is unknown: cannot date a limiter state")
             }
+            #[cfg(feature = "redis")]
+            Error::Store(e) => write!(f, "nothing sent: {e}"),
         }
     }
 }
@@ -69,6 +75,8 @@ impl std::error::Error for Error {
             Error::Transport { source, .. } => Some(source),
             Error::State(e) => Some(e),
             Error::GaveUp { reason, .. } => Some(reason),
+            #[cfg(feature = "redis")]
+            Error::Store(e) => Some(e),
             _ => None,
         }
     }

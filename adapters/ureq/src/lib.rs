@@ -43,6 +43,8 @@ pub mod cache;
 pub mod client;
 pub mod clock;
 pub mod error;
+#[cfg(feature = "redis")]
+mod remote;
 pub mod shared;
 
 pub use cache::Cache;

@@ -127,8 +127,10 @@ pub fn std_windows(rates: &[Rate]) -> Result<StdWindows, Error> {
 /// panic, an early return) releases its grant, so no capacity stays in flight for good.
 #[must_use = "return the ticket with observe() or release()"]
 pub struct Ticket<C: Clock = SystemClock> {
-    inner: Arc<Inner<C>>,
-    grant: Option<Grant>,
+    pub(crate) inner: Arc<Inner<C>>,
+    pub(crate) grant: Option<Grant>,
+    #[cfg(feature = "redis")]
+    pub(crate) remote: Option<headroom_redis::RemoteGrant>,
 }
 
 impl<C: Clock> Ticket<C> {
@@ -141,6 +143,13 @@ impl<C: Clock> Drop for Ticket<C> {
     fn drop(&mut self) {
         if let Some(grant) = self.grant.take() {
             lock(&self.inner).release(grant);
+            self.inner.changed.notify_all();
+        }
+        #[cfg(feature = "redis")]
+        if let (Some(grant), Some(store)) = (self.remote.take(), self.inner.remote.as_ref()) {
+            if let Err(e) = store.release(grant) {
+                log::warn!("headroom: releasing a grant: {e}");
+            }
             self.inner.changed.notify_all();
         }
     }
@@ -167,16 +176,20 @@ fn lock<C>(inner: &Inner<C>) -> MutexGuard<'_, StdLimiter> {
     inner.limiter.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-struct Inner<C> {
-    limiter: Mutex<StdLimiter>,
-    changed: Condvar,
-    clock: C,
+pub(crate) struct Inner<C> {
+    pub(crate) limiter: Mutex<StdLimiter>,
+    pub(crate) changed: Condvar,
+    pub(crate) clock: C,
+    /// Where the identity's state lives when it is shared through Redis (the local limiter
+    /// then only serves waits).
+    #[cfg(feature = "redis")]
+    pub(crate) remote: Option<headroom_redis::RedisLimiter>,
 }
 
 /// The limiter for one identity, cheap to clone, safe to share between threads: every clone
 /// draws from the same windows and budgets, so racing threads never overshoot.
 pub struct SharedLimiter<C: Clock = SystemClock> {
-    inner: Arc<Inner<C>>,
+    pub(crate) inner: Arc<Inner<C>>,
 }
 
 impl<C: Clock> Clone for SharedLimiter<C> {
@@ -212,6 +225,8 @@ impl<C: Clock> SharedLimiter<C> {
                 limiter: Mutex::new(limiter),
                 changed: Condvar::new(),
                 clock,
+                #[cfg(feature = "redis")]
+                remote: None,
             }),
         })
     }
@@ -234,6 +249,8 @@ impl<C: Clock> SharedLimiter<C> {
         Ticket {
             inner: Arc::clone(&self.inner),
             grant: Some(grant),
+            #[cfg(feature = "redis")]
+            remote: None,
         }
     }
 
@@ -245,6 +262,10 @@ impl<C: Clock> SharedLimiter<C> {
     /// Takes a ticket for a request of `cost` for `key` now (see
     /// [`Limiter::try_acquire_with`]), or says how long until one is available.
     pub fn try_acquire_with(&self, key: Key, cost: Cost) -> Result<Ticket<C>, Denied> {
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.inner.remote {
+            return self.try_remote(store, key, cost);
+        }
         let now = self.inner.clock.now();
         let grant = self.lock().try_acquire_with(now, key, cost)?;
         Ok(self.ticket(grant))
@@ -271,6 +292,10 @@ impl<C: Clock> SharedLimiter<C> {
         key: Key,
         cost: Cost,
     ) -> Result<Ticket<C>, Error> {
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.inner.remote {
+            return self.next_remote(store, driver, key, cost);
+        }
         let mut guard = self.lock();
         loop {
             let now = self.inner.clock.now();
@@ -299,6 +324,10 @@ impl<C: Clock> SharedLimiter<C> {
         obs: &Observation<P>,
     ) -> Decision {
         let now = self.inner.clock.now();
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.inner.remote {
+            return self.answered_remote(store, driver, ticket, obs);
+        }
         let decision = match ticket.take() {
             Some(grant) => driver.answered(&mut self.lock(), now, grant, obs, &mut rand::rng()),
             None => Decision::Done,
@@ -310,6 +339,14 @@ impl<C: Clock> SharedLimiter<C> {
     /// `ticket`'s request got no response: released, and decided by `driver`.
     pub(crate) fn lost(&self, driver: &mut Driver, ticket: Ticket<C>) -> Decision {
         let now = self.inner.clock.now();
+        #[cfg(feature = "redis")]
+        if self.inner.remote.is_some() {
+            drop(ticket); // released in the store as it drops
+            let max_wait = self.lock().config().max_wait;
+            let decision = driver.decide_lost(now, max_wait, &mut rand::rng());
+            self.inner.changed.notify_all();
+            return decision;
+        }
         let decision = match ticket.take() {
             Some(grant) => driver.lost(&mut self.lock(), now, grant, &mut rand::rng()),
             None => Decision::GiveUp(headroom_core::GiveUp::NoResponse),
@@ -320,6 +357,11 @@ impl<C: Clock> SharedLimiter<C> {
 
     /// Feeds the response to the request `ticket` allowed, and wakes waiting threads.
     pub fn observe<const P: usize>(&self, ticket: Ticket<C>, obs: &Observation<P>) {
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.inner.remote {
+            self.observe_remote(store, ticket, obs);
+            return;
+        }
         let now = self.inner.clock.now();
         if let Some(grant) = ticket.take() {
             self.lock().observe(now, grant, obs);
@@ -332,9 +374,21 @@ impl<C: Clock> SharedLimiter<C> {
         drop(ticket);
     }
 
+    /// A state kept in Redis outlives every process: there is nothing to save.
+    fn state_is_local(&self) -> Result<(), Error> {
+        #[cfg(feature = "redis")]
+        if self.inner.remote.is_some() {
+            return Err(Error::InvalidRequest(
+                "the limiter's state lives in Redis: nothing to save or restore".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The limiter's state as bytes, dated by the clock, for [`SharedLimiter::restore_state`]
     /// in a later run (see [`Limiter::save`]).
     pub fn save_state(&self) -> Result<Vec<u8>, Error> {
+        self.state_is_local()?;
         let unix_ms = self.inner.clock.unix_ms().ok_or(Error::NoWallClock)?;
         let limiter = self.lock();
         let now = self.inner.clock.now();
@@ -347,6 +401,7 @@ impl<C: Clock> SharedLimiter<C> {
     /// Restores a state [`SharedLimiter::save_state`] wrote, moved on by the wall-clock time
     /// since. On an error the limiter is unchanged.
     pub fn restore_state(&self, state: &[u8]) -> Result<(), Error> {
+        self.state_is_local()?;
         let unix_ms = self.inner.clock.unix_ms().ok_or(Error::NoWallClock)?;
         let now = self.inner.clock.now();
         self.lock()

@@ -1,0 +1,153 @@
+//! A [`SharedLimiter`] whose identity state lives in Redis (feature `redis`): the store
+//! decides every grant; this side only sleeps, and runs the core's retry driver.
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::Error;
+use crate::shared::{Inner, Rate, SharedLimiter, Ticket, std_windows};
+use headroom_core::{
+    Cause, Config, Cost, Decision, Denied, Driver, Duration, Key, Limiter, Observation,
+};
+use headroom_redis::{Acquired, RedisLimiter, RemoteGrant};
+use std::sync::{Arc, Condvar, Mutex};
+
+/// How often an unreachable store is asked again while a caller waits for it.
+const STORE_RETRY: Duration = Duration::from_millis(250);
+
+impl SharedLimiter<SystemClock> {
+    /// A limiter for `identity` whose state lives in the Redis at `url`: every process (on any
+    /// host) built with the same `identity` and `rates` shares one quota, exactly. Otherwise
+    /// used like [`SharedLimiter::new`]. Fails closed: while Redis does not answer, callers
+    /// wait up to `max_wait` for it, then get [`Error::Store`]; nothing is sent unthrottled.
+    pub fn with_redis(url: &str, identity: &str, rates: &[Rate]) -> Result<Self, Error> {
+        Self::with_redis_and_clock(url, identity, rates, Config::DEFAULT, SystemClock::new())
+    }
+}
+
+impl<C: Clock> SharedLimiter<C> {
+    /// [`SharedLimiter::with_redis`] with `config` and `clock` (the clock times the waits;
+    /// the store keeps its own time).
+    pub fn with_redis_and_clock(
+        url: &str,
+        identity: &str,
+        rates: &[Rate],
+        config: Config,
+        clock: C,
+    ) -> Result<Self, Error> {
+        let windows: Vec<(u32, Duration)> = rates.iter().map(|r| (r.quota, r.per)).collect();
+        let store = RedisLimiter::connect(url, identity, &windows, config).map_err(Error::Store)?;
+        Ok(SharedLimiter {
+            inner: Arc::new(Inner {
+                // Only its configuration is used: the state is in Redis.
+                limiter: Mutex::new(Limiter::new(std_windows(rates)?, config)),
+                changed: Condvar::new(),
+                clock,
+                remote: Some(store),
+            }),
+        })
+    }
+
+    fn remote_ticket(&self, grant: RemoteGrant) -> Ticket<C> {
+        Ticket {
+            inner: Arc::clone(&self.inner),
+            grant: None,
+            remote: Some(grant),
+        }
+    }
+
+    fn max_wait(&self) -> Duration {
+        self.inner
+            .limiter
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .config()
+            .max_wait
+    }
+
+    pub(crate) fn try_remote(
+        &self,
+        store: &RedisLimiter,
+        key: Key,
+        cost: Cost,
+    ) -> Result<Ticket<C>, Denied> {
+        let now = self.inner.clock.now();
+        let max_wait = self.max_wait();
+        let (wait, cause) = match store.try_acquire_with(key, cost) {
+            Ok(Acquired::Granted(g)) => return Ok(self.remote_ticket(g)),
+            Ok(Acquired::Wait { wait, cause }) => (wait, cause),
+            Err(e) => {
+                log::warn!("headroom: {e}");
+                (STORE_RETRY, Cause::StoreUnavailable)
+            }
+        };
+        Err(Denied {
+            until: now + wait,
+            cause,
+            within_max_wait: wait <= max_wait,
+        })
+    }
+
+    /// Asks the store until it grants, sleeping as it says (or, while it does not answer, up
+    /// to `max_wait` in all): the core's driver still decides when a retry may go.
+    pub(crate) fn next_remote(
+        &self,
+        store: &RedisLimiter,
+        driver: &mut Driver,
+        key: Key,
+        cost: Cost,
+    ) -> Result<Ticket<C>, Error> {
+        let max_wait = self.max_wait();
+        let started = self.inner.clock.now();
+        loop {
+            let now = self.inner.clock.now();
+            let wait = if now < driver.resume_at() {
+                driver.resume_at().saturating_duration_since(now)
+            } else {
+                match store.try_acquire_with(key, cost) {
+                    Ok(Acquired::Granted(g)) => return Ok(self.remote_ticket(g)),
+                    Ok(Acquired::Wait { wait, cause }) if wait > max_wait => {
+                        return Err(Error::WouldWait { wait, cause });
+                    }
+                    Ok(Acquired::Wait { wait, .. }) => wait,
+                    Err(e) if e.is_unavailable() => {
+                        if now.saturating_duration_since(started) >= max_wait {
+                            return Err(Error::Store(e));
+                        }
+                        log::warn!("headroom: {e}; asking again");
+                        STORE_RETRY
+                    }
+                    Err(e) => return Err(Error::Store(e)),
+                }
+            };
+            let guard = self.inner.limiter.lock().unwrap_or_else(|p| p.into_inner());
+            drop(self.inner.clock.wait(&self.inner.changed, guard, wait));
+        }
+    }
+
+    pub(crate) fn answered_remote<const P: usize>(
+        &self,
+        store: &RedisLimiter,
+        driver: &mut Driver,
+        ticket: Ticket<C>,
+        obs: &Observation<P>,
+    ) -> Decision {
+        self.observe_remote(store, ticket, obs);
+        let now = self.inner.clock.now();
+        driver.decide(now, obs, self.max_wait(), &mut rand::rng())
+    }
+
+    pub(crate) fn observe_remote<const P: usize>(
+        &self,
+        store: &RedisLimiter,
+        mut ticket: Ticket<C>,
+        obs: &Observation<P>,
+    ) {
+        if let Some(grant) = ticket.remote.take() {
+            // A response the store did not take is lost to the others; its grant stops
+            // counting as in flight after the store's in-flight lifetime.
+            if let Err(e) = store.observe(grant, obs) {
+                log::warn!("headroom: {e}");
+            }
+        }
+        self.inner.changed.notify_all();
+    }
+}
