@@ -1,6 +1,8 @@
 //! headroom side by side with governor (limiting) and sfv (parsing). Benchmark IDs are fixed so
-//! results compare over time: acquire/{headroom,governor}, acquire_denied/{headroom,governor},
-//! parse/{headroom,sfv}, retry_after_date/headroom.
+//! results compare over time: acquire/{headroom,governor,redis}, acquire_denied/{headroom,governor},
+//! parse/{headroom,sfv}, retry_after_date/headroom. acquire/redis is one acquire through
+//! headroom-redis against a redis-server on loopback (its release is not timed); it is left out,
+//! with a message, where no redis-server can be started.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use governor::clock::FakeRelativeClock;
@@ -32,6 +34,28 @@ fn acquire(c: &mut Criterion) {
             limiter.check().expect("room");
         })
     });
+    match headroom_benches::redis_store() {
+        Ok((_server, store)) => {
+            g.bench_function("redis", |b| {
+                b.iter_custom(|n| {
+                    let mut timed = std::time::Duration::ZERO;
+                    for _ in 0..n {
+                        let t = std::time::Instant::now();
+                        let acquired = store.try_acquire().expect("redis answers");
+                        timed += t.elapsed();
+                        match acquired {
+                            headroom_redis::Acquired::Granted(g) => {
+                                store.release(g).expect("release")
+                            }
+                            other => panic!("refused: {other:?}"),
+                        }
+                    }
+                    timed
+                })
+            });
+        }
+        Err(why) => eprintln!("acquire/redis left out: {why}"),
+    }
     g.finish();
 
     let mut g = c.benchmark_group("acquire_denied");

@@ -33,3 +33,35 @@ pub fn synthlink_configured() -> SynthLink {
 pub const SEED_POLICY: &[u8] = br#""minute";q=60;w=60, "day";q=1000;w=86400"#;
 /// The seed's `RateLimit` value.
 pub const SEED_RATELIMIT: &[u8] = br#""minute";r=42;t=12, "day";r=913;t=43120"#;
+
+/// A headroom-redis store on a fresh redis-server on loopback, with SynthLink's windows and
+/// a clock that moves 100 s at every step (so every acquire is granted), past the first
+/// response. The server stops when the first value drops.
+pub fn redis_store() -> Result<
+    (
+        headroom_redis::server::RedisServer,
+        headroom_redis::RedisLimiter,
+    ),
+    String,
+> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let server = headroom_redis::server::RedisServer::start()?;
+    let clock = AtomicU64::new(1_800_000_000_000);
+    let windows = [
+        (60, Duration::from_secs(60)),
+        (1000, Duration::from_secs(86_400)),
+    ];
+    let store =
+        headroom_redis::RedisLimiter::connect(&server.url(), "bench", &windows, Config::DEFAULT)
+            .map_err(|e| e.to_string())?
+            .with_clock(move || clock.fetch_add(100_000, Ordering::Relaxed));
+    match store.try_acquire().map_err(|e| e.to_string())? {
+        headroom_redis::Acquired::Granted(g) => {
+            let plain: headroom_core::Observation =
+                headroom_core::Observation::of(&headroom_core::Response::new(200, []), &mut []);
+            store.observe(g, &plain).map_err(|e| e.to_string())?;
+        }
+        other => return Err(format!("the first acquire was refused: {other:?}")),
+    }
+    Ok((server, store))
+}

@@ -56,13 +56,15 @@ end
 
 -- An exact log: when `need` more units fit under `q`, and trimming what has left.
 local function log_free(key, len, q, need)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - eff(len))
+  local from = now - eff(len)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', from)
   if need > q then return MAX end
-  local live = redis.call('ZRANGEBYSCORE', key, '(' .. (now - eff(len)), '+inf', 'WITHSCORES')
-  local count = #live / 2
+  local count = redis.call('ZCOUNT', key, '(' .. from, '+inf')
   if count + need <= q then return now end
   -- the oldest (count + need - q) units must leave: the last of them sets the time
-  return tonumber(live[(count + need - q) * 2]) + eff(len)
+  local at = redis.call('ZRANGEBYSCORE', key, '(' .. from, '+inf', 'WITHSCORES', 'LIMIT',
+                        count + need - q - 1, 1)
+  return tonumber(at[2]) + eff(len)
 end
 
 -- Buckets of ceil(len / (S - 1)): a unit counts while its bucket is among the last S
@@ -94,41 +96,40 @@ end
 
 local function applies(asked, owner) return asked == 0 or owner == 0 or asked == owner end
 
-local function budgets()
-  local out = {}
+-- The state hash, read once per call: scalars, budgets, learned policies, probes.
+local st = {scalar = {}, budgets = {}, learned = {}, probes = {}}
+do
   local fields = redis.call('HGETALL', state)
   for i = 1, #fields, 2 do
-    local f = fields[i]
-    if string.sub(f, 1, 2) == 'b:' then
-      local id, v = split(string.sub(f, 3)), split(fields[i + 1])
-      out[#out + 1] = {field = f, key = id[1], policy = id[2], kind = v[1], left = v[2],
-                       untl = v[3], window = v[4]}
+    local f, v = fields[i], fields[i + 1]
+    local kind = string.sub(f, 1, 2)
+    if kind == 'b:' then
+      local id, n = split(string.sub(f, 3)), split(v)
+      st.budgets[#st.budgets + 1] = {field = f, key = id[1], policy = id[2], kind = n[1],
+                                     left = n[2], untl = n[3], window = n[4]}
+    elseif kind == 'l:' then
+      local n = split(v)
+      st.learned[#st.learned + 1] = {policy = tonumber(string.sub(f, 3)), q = n[1], len = n[2]}
+    elseif kind == 'p:' then
+      st.probes[string.sub(f, 3)] = tonumber(v)
+    else
+      st.scalar[f] = tonumber(v) or 0
     end
   end
-  return out
 end
 
-local function learned_policies()
-  local out = {}
-  local fields = redis.call('HGETALL', state)
-  for i = 1, #fields, 2 do
-    local f = fields[i]
-    if string.sub(f, 1, 2) == 'l:' then
-      local v = split(fields[i + 1])
-      out[#out + 1] = {policy = tonumber(string.sub(f, 3)), q = v[1], len = v[2]}
-    end
-  end
-  return out
-end
+local function budgets() return st.budgets end
+local function learned_policies() return st.learned end
 
-local function hget_num(field) return tonumber(redis.call('HGET', state, field) or '0') end
+local function hget_num(field) return st.scalar[field] or 0 end
 
 -- Every key lives as long as its longest window, budget or pause, plus a minute.
-local function expire_all()
-  local longest = 0
+-- `extra_len` and `extra_until` cover what this call wrote (a window learned, a budget set).
+local function expire_all(extra_len, extra_until)
+  local longest = extra_len or 0
   for _, w in ipairs(windows) do longest = math.max(longest, eff(w.len)) end
   for _, l in ipairs(learned_policies()) do longest = math.max(longest, eff(l.len)) end
-  local until_max = math.max(hget_num('pause'), now)
+  local until_max = math.max(hget_num('pause'), now, extra_until or 0)
   for _, b in ipairs(budgets()) do until_max = math.max(until_max, b.untl) end
   local ttl = math.max(longest, until_max - now, lifetime) + 60000
   for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, ttl) end
@@ -160,15 +161,15 @@ local function acquire()
   -- governs it, or it is that budget's one probe after its reset.
   local probes = {}
   for _, l in ipairs(learned_policies()) do
-    local b = redis.call('HGET', state, 'b:0:' .. l.policy)
     local governed = false
-    if b then
-      local v = split(b)
-      if v[3] > now then
-        governed = true
-      elseif hget_num('p:' .. l.policy) ~= v[3] then
-        governed = true
-        probes[#probes + 1] = {policy = l.policy, untl = v[3]}
+    for _, b in ipairs(budgets()) do
+      if b.key == 0 and b.policy == l.policy then
+        if b.untl > now then
+          governed = true
+        elseif st.probes[tostring(l.policy)] ~= b.untl then
+          governed = true
+          probes[#probes + 1] = {policy = l.policy, untl = b.untl}
+        end
       end
     end
     if not governed then consider(log_free(learned, l.len, l.q, requests), 1) end
@@ -235,6 +236,7 @@ end
 --   L policy quota window_ms | B key policy kind r reset_ms window_ms | C cap
 --   P wait_ms | H key policy kind wait_ms
 local function observe()
+  local longest_written, until_written = 0, 0
   local member = ARGV[arg]
   if member ~= '' then redis.call('ZREM', inflight, member) end
   redis.call('HSET', state, 'heard', 1)
@@ -247,13 +249,14 @@ local function observe()
       local cur = redis.call('HGET', state, 'l:' .. policy)
       -- a server may tighten a learned quota; the log of its grants is kept
       redis.call('HSET', state, 'l:' .. policy, q .. ' ' .. len)
+      longest_written = math.max(longest_written, eff(len))
       if not cur then
         -- grants still in flight went out before this window existed: count them now
         for _, m in ipairs(redis.call('ZRANGE', inflight, 0, -1)) do
           local id = split(m)
           for u = 1, id[2] do redis.call('ZADD', learned, now, 'f' .. id[1] .. ':' .. u) end
         end
-        redis.call('ZADD', learned, now, 'a' .. member)
+        if member ~= '' then redis.call('ZADD', learned, now, 'a' .. member) end
       end
       i = i + 4
     elseif op == 'B' then
@@ -262,12 +265,15 @@ local function observe()
       if kind == 1 then o = 0 end
       budget(tonumber(ARGV[i + 1]), ARGV[i + 2], kind, tonumber(ARGV[i + 4]),
              now + tonumber(ARGV[i + 5]), tonumber(ARGV[i + 6]), o)
+      until_written = math.max(until_written, now + tonumber(ARGV[i + 5]))
       i = i + 7
     elseif op == 'C' then
       redis.call('HSET', state, 'cap', ARGV[i + 1])
       i = i + 2
     elseif op == 'P' then
-      redis.call('HSET', state, 'pause', math.max(hget_num('pause'), now + tonumber(ARGV[i + 1])))
+      local untl = math.max(hget_num('pause'), now + tonumber(ARGV[i + 1]))
+      redis.call('HSET', state, 'pause', untl)
+      st.scalar.pause = untl
       i = i + 2
     elseif op == 'H' then
       local field = 'b:' .. ARGV[i + 1] .. ':' .. ARGV[i + 2]
@@ -278,12 +284,13 @@ local function observe()
         if v[3] > now then untl = math.max(untl, v[3]) end
       end
       redis.call('HSET', state, field, ARGV[i + 3] .. ' 0 ' .. untl .. ' 0')
+      until_written = math.max(until_written, untl)
       i = i + 5
     else
       return redis.error_reply('headroom: unknown effect ' .. tostring(op))
     end
   end
-  expire_all()
+  expire_all(longest_written, until_written)
   return {1, now}
 end
 
