@@ -118,3 +118,38 @@ fn a_flushed_script_and_a_killed_redis_fail_no_request() {
     // After a restart the state is gone: the first responses' headers tighten it again.
     assert!(throttled * 100 <= sent * 5, "{throttled} 429s of {sent}");
 }
+
+#[test]
+fn a_frozen_redis_is_waited_for_up_to_max_wait_then_an_error() {
+    let Some(redis) = RedisServer::for_test("a_frozen_redis_is_waited_for") else {
+        return;
+    };
+    let config = Config {
+        max_wait: headroom_core::Duration::from_millis(1_500),
+        ..Config::DEFAULT
+    };
+    let limiter = SharedLimiter::with_redis_and_clock(
+        &redis.url(),
+        "dev@example.com",
+        &[],
+        config,
+        SystemClock::new(),
+    )
+    .unwrap();
+    // One response heard: the identity's first-response wait is over.
+    let plain: headroom_core::Observation =
+        headroom_core::Observation::of(&headroom_core::Response::new(200, []), &mut []);
+    limiter.observe(limiter.acquire().unwrap(), &plain);
+    redis.freeze();
+    let started = std::time::Instant::now();
+    let e = limiter.acquire().unwrap_err();
+    assert!(matches!(e, headroom_ureq::Error::Store(_)), "{e}");
+    // Waited for Redis about max_wait (each call times out after 2 s), and no longer.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    redis.thaw();
+    assert!(limiter.acquire().is_ok(), "recovered");
+}

@@ -13,11 +13,17 @@ pub struct RedisServer {
     child: Child,
     port: u16,
     dir: PathBuf,
+    extra: Vec<String>,
 }
 
 impl RedisServer {
     /// Starts one, or says why it cannot (no `redis-server` on the `PATH`).
     pub fn start() -> Result<RedisServer, String> {
+        RedisServer::start_with(&[])
+    }
+
+    /// Starts one with extra `redis-server` arguments (for example `--requirepass`).
+    pub fn start_with(extra: &[&str]) -> Result<RedisServer, String> {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free port: {e}"))?
@@ -25,8 +31,14 @@ impl RedisServer {
         let dir =
             std::env::temp_dir().join(format!("headroom-redis-{}-{port}", std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let child = spawn(port, &dir)?;
-        let server = RedisServer { child, port, dir };
+        let extra: Vec<String> = extra.iter().map(|a| a.to_string()).collect();
+        let child = spawn(port, &dir, &extra)?;
+        let server = RedisServer {
+            child,
+            port,
+            dir,
+            extra,
+        };
         server.wait_ready()?;
         Ok(server)
     }
@@ -57,7 +69,7 @@ impl RedisServer {
     pub fn kill_and_restart(&mut self) -> Result<(), String> {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        self.child = spawn(self.port, &self.dir)?;
+        self.child = spawn(self.port, &self.dir, &self.extra)?;
         self.wait_ready()
     }
 
@@ -73,8 +85,17 @@ impl RedisServer {
 
     /// Runs `redis-cli` against it with `args` (for example `SCRIPT FLUSH`).
     pub fn cli(&self, args: &[&str]) -> Result<String, String> {
-        let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string()])
+        let password = self
+            .extra
+            .iter()
+            .position(|a| a == "--requirepass")
+            .and_then(|i| self.extra.get(i + 1));
+        let mut command = Command::new("redis-cli");
+        command.args(["-p", &self.port.to_string()]);
+        if let Some(p) = password {
+            command.args(["--no-auth-warning", "-a", p]);
+        }
+        let out = command
             .args(args)
             .output()
             .map_err(|e| format!("redis-cli: {e}"))?;
@@ -103,12 +124,13 @@ impl RedisServer {
     }
 }
 
-fn spawn(port: u16, dir: &PathBuf) -> Result<Child, String> {
+fn spawn(port: u16, dir: &PathBuf, extra: &[String]) -> Result<Child, String> {
     Command::new("redis-server")
         .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
         .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
         .arg("--dir")
         .arg(dir)
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

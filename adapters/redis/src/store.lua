@@ -143,7 +143,12 @@ local function acquire()
   -- Until a first response tells the server's limits, one request at a time (processes
   -- started together would otherwise overshoot an unknown quota).
   local flying = in_flight()
-  if hget_num('heard') == 0 and flying > 0 then consider(now + math.max(guard, 1), 5) end
+  -- (A first request that got no answer in 30 s, or whose acquire timed out after Redis had
+  -- granted it, holds no one longer.)
+  if hget_num('heard') == 0 and flying > 0 and
+     redis.call('ZCOUNT', inflight, now + lifetime - 30000, '+inf') > 0 then
+    consider(now + math.max(guard, 1), 5)
+  end
   local cap = hget_num('cap')
   if cap > 0 and flying + requests > cap then
     if requests > cap then consider(MAX, 4) else consider(now + math.max(guard, 1), 4) end

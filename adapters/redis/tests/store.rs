@@ -304,3 +304,23 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn credentials_from_the_url_are_used_and_never_shown() {
+    let Some(server) = (match RedisServer::start_with(&["--requirepass", "s3cret-pw"]) {
+        Ok(s) => Some(s),
+        Err(_) => RedisServer::for_test("credentials_from_the_url"),
+    }) else {
+        return;
+    };
+    let port = server.url().rsplit(':').next().unwrap().to_string();
+    let good = format!("redis://:s3cret-pw@127.0.0.1:{port}");
+    let s = RedisLimiter::connect(&good, "id", &[], Config::DEFAULT).unwrap();
+    assert!(matches!(s.try_acquire().unwrap(), Acquired::Granted(_)));
+    let bad = format!("redis://:wrong-pw@127.0.0.1:{port}");
+    let s = RedisLimiter::connect(&bad, "id", &[], Config::DEFAULT).unwrap();
+    let e = s.try_acquire().unwrap_err();
+    assert!(!e.to_string().contains("wrong-pw"), "{e}");
+    let none = RedisLimiter::connect(&server.url(), "id", &[], Config::DEFAULT).unwrap();
+    assert!(none.try_acquire().is_err(), "no AUTH, nothing granted");
+}

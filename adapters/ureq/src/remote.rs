@@ -109,7 +109,10 @@ impl<C: Clock> SharedLimiter<C> {
                     }
                     Ok(Acquired::Wait { wait, .. }) => wait,
                     Err(e) if e.is_unavailable() => {
-                        if now.saturating_duration_since(started) >= max_wait {
+                        // The call itself may have taken its whole timeout: ask again only
+                        // while another try fits in max_wait.
+                        let spent = self.inner.clock.now().saturating_duration_since(started);
+                        if spent + STORE_RETRY >= max_wait {
                             return Err(Error::Store(e));
                         }
                         log::warn!("headroom: {e}; asking again");
