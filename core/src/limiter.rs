@@ -870,6 +870,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
 
 /// What a budget counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[repr(u8)]
 enum Kind {
     /// Requests, in a window of 4 s or more.

@@ -47,7 +47,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         state: Option<std::path::PathBuf>,
         /// Share the quota exactly with every process of the identity through this Redis
-        /// (redis://[user:password@]host:port, rediss:// for TLS); needs --identity.
+        /// (`redis://[user:password@]host:port`, `rediss://` for TLS); needs --identity.
         #[arg(long, value_name = "URL")]
         redis: Option<String>,
         /// The identity (e.g. the account's email) whose quota the processes share.

@@ -67,8 +67,8 @@
 //! Failure closes, never opens: an unreachable or frozen Redis is an [`Error`] within the
 //! configured timeout, and nothing is granted. headroom-ureq's caller waits up to its
 //! `max_wait` for Redis to come back, then gets the error. If Redis restarts with its state
-//! lost, the next responses' headers tighten the budgets again; requests in flight then are
-//! not counted twice. Credentials in the URL (`redis://user:password@host`) are used for
+//! lost, the next responses' headers tighten the budgets again, and each process re-adds its
+//! own grants still in flight. Credentials in the URL (`redis://user:password@host`) are used for
 //! AUTH and never appear in logs or errors.
 
 mod error;

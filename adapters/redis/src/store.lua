@@ -1,20 +1,22 @@
 -- headroom-redis: one identity's rate-limit state, checked and changed atomically.
 --
--- KEYS[1] state    HASH  seq; heard (a response was observed); pause (ms); cap; budgets "b:KEY:POLICY" = "kind left until window";
+-- KEYS[1] state    HASH  epoch (when this state began: a new one means Redis lost the last);
+--                        seq; heard (a response was observed); pause (ms); cap; budgets "b:KEY:POLICY" = "kind left until window";
 --                        learned policies "l:POLICY" = "quota window"; probes "p:POLICY" = until
 -- KEYS[2] inflight ZSET  "id:requests:key" scored by when it stops counting (ms)
 -- KEYS[3] learned  ZSET  one member per unit granted, scored by time: the learned windows' log
 -- KEYS[4..] one per configured window: an exact log (ZSET, as KEYS[3]) or buckets (HASH
 --           bucket index -> units)
 --
--- ARGV[1] op: "acquire" | "observe" | "release"
+-- ARGV[1] op: "acquire" | "observe" | "release" | "readd"
 -- ARGV[2] now in ms, or "" for the server's TIME (tests pass their own)
 -- ARGV[3] guard ms (added to every window, at most 1/64 of it)
 -- ARGV[4] in-flight lifetime ms (a crashed process's grants stop counting as in flight)
 -- ARGV[5] n configured windows, then n x (length ms, quota, buckets: 0 = exact log)
 -- then the op's own arguments (see each op).
 --
--- Replies: acquire {1, member, now} or {0, until, cause, now}; observe/release {1, now}.
+-- Replies end with the state's epoch: acquire {1, member, now, epoch} or
+-- {0, until, cause, now, epoch}; observe/release/readd {1, now, epoch}.
 -- Causes: 1 window, 2 server budget, 3 paused, 4 in-flight cap, 5 the first response awaited.
 
 local MAX = 9007199254740991
@@ -118,6 +120,14 @@ do
   end
 end
 
+-- When this state began; a caller that saw another epoch knows Redis lost its state, and
+-- re-adds its own grants in flight ("readd").
+local epoch = st.scalar.epoch
+if not epoch or epoch == 0 then
+  epoch = now
+  redis.call('HSET', state, 'epoch', epoch)
+end
+
 local function budgets() return st.budgets end
 local function learned_policies() return st.learned end
 
@@ -133,6 +143,20 @@ local function expire_all(extra_len, extra_until)
   for _, b in ipairs(budgets()) do until_max = math.max(until_max, b.untl) end
   local ttl = math.max(longest, until_max - now, lifetime) + 60000
   for _, k in ipairs(KEYS) do redis.call('PEXPIRE', k, ttl) end
+end
+
+-- Counts `requests` units of grant `id` in every window (and the learned windows' log).
+local function record(id, requests)
+  for _, w in ipairs(windows) do
+    if w.buckets == 0 then
+      for i = 1, requests do redis.call('ZADD', w.key, now, id .. ':' .. i) end
+    else
+      redis.call('HINCRBY', w.key, math.floor(now / bucket_width(w.len, w.buckets)), requests)
+    end
+  end
+  if #learned_policies() > 0 then
+    for i = 1, requests do redis.call('ZADD', learned, now, id .. ':' .. i) end
+  end
 end
 
 local function acquire()
@@ -186,19 +210,11 @@ local function acquire()
       consider(buckets_free(w.key, w.len, w.q, w.buckets, requests), 1)
     end
   end
-  if worst > now then return {0, worst, cause, now} end
+  if worst > now then return {0, worst, cause, now, epoch} end
 
-  local id = redis.call('HINCRBY', state, 'seq', 1)
-  for _, w in ipairs(windows) do
-    if w.buckets == 0 then
-      for i = 1, requests do redis.call('ZADD', w.key, now, id .. ':' .. i) end
-    else
-      redis.call('HINCRBY', w.key, math.floor(now / bucket_width(w.len, w.buckets)), requests)
-    end
-  end
-  if #learned_policies() > 0 then
-    for i = 1, requests do redis.call('ZADD', learned, now, id .. ':' .. i) end
-  end
+  -- Grant ids carry the epoch: a state begun afresh never reuses one still in flight.
+  local id = epoch .. '/' .. redis.call('HINCRBY', state, 'seq', 1)
+  record(id, requests)
   for _, lb in ipairs(live) do
     local b = lb.b
     redis.call('HSET', state, b.field,
@@ -208,7 +224,7 @@ local function acquire()
   local member = id .. ':' .. requests .. ':' .. key
   redis.call('ZADD', inflight, now + lifetime, member)
   expire_all()
-  return {1, member, now}
+  return {1, member, now, epoch}
 end
 
 -- The server's count of a policy: `r` more until `until`. A later window's replaces the
@@ -296,16 +312,31 @@ local function observe()
     end
   end
   expire_all(longest_written, until_written)
-  return {1, now}
+  return {1, now, epoch}
 end
 
 local function release()
   redis.call('ZREM', inflight, ARGV[arg])
-  return {1, now}
+  return {1, now, epoch}
+end
+
+-- After Redis lost its state: a process's grants still in flight, counted again (in flight,
+-- and in the windows as of now: later than sent, so conservatively).
+local function readd()
+  for i = arg, #ARGV do
+    local m = ARGV[i]
+    if redis.call('ZSCORE', inflight, m) == false then
+      redis.call('ZADD', inflight, now + lifetime, m)
+      record('r' .. split(m)[1], split(m)[2])
+    end
+  end
+  expire_all()
+  return {1, now, epoch}
 end
 
 local op = ARGV[1]
 if op == 'acquire' then return acquire() end
 if op == 'observe' then return observe() end
 if op == 'release' then return release() end
+if op == 'readd' then return readd() end
 return redis.error_reply('headroom: unknown op ' .. tostring(op))

@@ -4,6 +4,7 @@ use crate::error::{Error, redact};
 use headroom_core::effect::{Effect, effects};
 use headroom_core::{Cause, Config, Cost, Duration, Key, Observation};
 use redis::{Client, Connection, Script, Value};
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 /// The script every step runs (`KEYS`, `ARGV` and replies are described at its top).
@@ -75,6 +76,9 @@ pub struct RedisLimiter {
     secret: Option<String>,
     /// Tests pass their own clock; otherwise the script reads Redis's `TIME`.
     clock: Option<Box<dyn Fn() -> u64 + Send + Sync>>,
+    /// This process's grants in flight, and the state's epoch last seen: when Redis answers
+    /// with another epoch it lost its state, and these are added to the new one.
+    outstanding: Mutex<(BTreeSet<String>, Option<i64>)>,
 }
 
 impl std::fmt::Debug for RedisLimiter {
@@ -135,6 +139,7 @@ impl RedisLimiter {
             in_flight_lifetime: Duration::from_secs(120),
             secret,
             clock: None,
+            outstanding: Mutex::new((BTreeSet::new(), None)),
         })
     }
 
@@ -187,16 +192,17 @@ impl RedisLimiter {
             return Err(bad());
         };
         match items.as_slice() {
-            [Value::Int(1), member, _now] => Ok(Acquired::Granted(RemoteGrant {
-                member: text(member).ok_or_else(bad)?,
-                key,
-                cost,
-            })),
+            [Value::Int(1), member, _now, _epoch] => {
+                let member = text(member).ok_or_else(bad)?;
+                self.outstanding().0.insert(member.clone());
+                Ok(Acquired::Granted(RemoteGrant { member, key, cost }))
+            }
             [
                 Value::Int(0),
                 Value::Int(until),
                 Value::Int(cause),
                 Value::Int(now),
+                _epoch,
             ] => {
                 let wait = match u64::try_from(until - now) {
                     _ if *until >= (1 << 53) - 1 => Duration::MAX,
@@ -224,6 +230,7 @@ impl RedisLimiter {
         grant: RemoteGrant,
         obs: &Observation<P>,
     ) -> Result<(), Error> {
+        self.outstanding().0.remove(&grant.member);
         let mut args = self.common("observe");
         args.push(grant.member.clone());
         let guard = self.config.reset_guard;
@@ -281,6 +288,7 @@ impl RedisLimiter {
     /// The request `grant` allowed got no response: it stays counted in the windows (it may
     /// have reached the server) and is no longer in flight.
     pub fn release(&self, grant: RemoteGrant) -> Result<(), Error> {
+        self.outstanding().0.remove(&grant.member);
         let mut args = self.common("release");
         args.push(grant.member);
         self.run(&args).map(drop)
@@ -309,9 +317,42 @@ impl RedisLimiter {
         args
     }
 
+    fn outstanding(&self) -> std::sync::MutexGuard<'_, (BTreeSet<String>, Option<i64>)> {
+        self.outstanding.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// One step, then, if its reply shows a state begun since the last (Redis restarted
+    /// without it), this process's grants in flight added to the new state.
+    fn run(&self, args: &[String]) -> Result<Value, Error> {
+        let reply = self.call(args)?;
+        let epoch = match &reply {
+            Value::Array(items) => match items.last() {
+                Some(Value::Int(e)) => Some(*e),
+                _ => None,
+            },
+            _ => None,
+        };
+        let lost = {
+            let mut o = self.outstanding();
+            let lost = matches!((o.1, epoch), (Some(seen), Some(now)) if seen != now);
+            o.1 = epoch.or(o.1);
+            lost.then(|| o.0.iter().cloned().collect::<Vec<_>>())
+        };
+        if let Some(members) = lost.filter(|m| !m.is_empty()) {
+            log::warn!(
+                "headroom-redis: Redis lost the identity's state; {} grant(s) in flight re-added",
+                members.len()
+            );
+            let mut readd = self.common("readd");
+            readd.extend(members);
+            self.call(&readd)?;
+        }
+        Ok(reply)
+    }
+
     /// One script call: `EVALSHA`, reloading the script on `NOSCRIPT`. A connection that
     /// failed is dropped, and the next call opens another.
-    fn run(&self, args: &[String]) -> Result<Value, Error> {
+    fn call(&self, args: &[String]) -> Result<Value, Error> {
         let mut slot = self.connection.lock().unwrap_or_else(|p| p.into_inner());
         if slot.is_none() {
             *slot = Some(self.open()?);

@@ -324,3 +324,32 @@ fn credentials_from_the_url_are_used_and_never_shown() {
     let none = RedisLimiter::connect(&server.url(), "id", &[], Config::DEFAULT).unwrap();
     assert!(none.try_acquire().is_err(), "no AUTH, nothing granted");
 }
+
+#[test]
+fn after_redis_loses_its_state_each_process_re_adds_its_grants_in_flight() {
+    let Some(server) = RedisServer::for_test("after_redis_loses_its_state") else {
+        return;
+    };
+    let clock = Arc::new(AtomicU64::new(T0));
+    let windows = [(3, Duration::from_secs(10))];
+    let (a, b) = (
+        store(&server, "id", &windows, &clock),
+        store(&server, "id", &windows, &clock),
+    );
+    heard(&a);
+    clock.fetch_add(11_000, Ordering::SeqCst);
+    let (g1, g2) = (
+        granted(a.try_acquire().unwrap()),
+        granted(a.try_acquire().unwrap()),
+    );
+    // Redis loses everything (a restart without persistence).
+    assert_eq!(server.cli(&["FLUSHALL"]).unwrap(), "OK");
+    clock.fetch_add(1, Ordering::SeqCst);
+    // The next step of the process with grants in flight sees the new state and re-adds
+    // them: with its own new grant, the window's 3 are spent for the other process too.
+    let g3 = granted(a.try_acquire().unwrap());
+    assert!(matches!(b.try_acquire().unwrap(), Acquired::Wait { .. }));
+    for g in [g1, g2, g3] {
+        a.release(g).unwrap();
+    }
+}

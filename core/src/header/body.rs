@@ -84,8 +84,8 @@ pub(crate) fn body_facts(_body: &[u8]) -> Option<BodyFacts> {
 }
 
 /// The wait in the body's `retry_after`, in seconds rounded up to whole ones; `None` when the
-/// body is not JSON (or the `json` feature is off), has no such member, or holds a negative or
-/// non-numeric value. Other members are skipped.
+/// body is not JSON, has no such member, or holds a negative or non-numeric value. Other
+/// members are skipped.
 ///
 /// ```
 /// use headroom_core::{Duration, header::body_retry_after};
@@ -94,6 +94,13 @@ pub(crate) fn body_facts(_body: &[u8]) -> Option<BodyFacts> {
 /// assert_eq!(body_retry_after(br#"{"retry_after": 0.2}"#), secs(1));
 /// assert_eq!(body_retry_after(b"Too many requests, please try again later."), None);
 /// ```
+#[cfg(feature = "json")]
 pub fn body_retry_after(body: &[u8]) -> Option<Duration> {
     body_facts(body)?.retry_after
+}
+
+/// Without the `json` feature the body is not read: always `None`.
+#[cfg(not(feature = "json"))]
+pub fn body_retry_after(_body: &[u8]) -> Option<Duration> {
+    None
 }
