@@ -604,16 +604,16 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         consider(self.paused_until, Cause::Paused);
         // Waits that end with a response, not at a known instant: re-check shortly (adapters
         // also wake waiters on every response).
-        let recheck = now + self.config().guard.max(Duration::from_millis(1));
+        let recheck = || now + self.config().guard.max(Duration::from_millis(1));
         if !self.heard && self.in_flight > 0 {
-            consider(recheck, Cause::Discovering);
+            consider(recheck(), Cause::Discovering);
         }
         let cap = u16::from(self.max_in_flight);
         if UNITS && cap > 0 && self.in_flight.saturating_add(cost.requests) > cap {
             let until = if cost.requests > cap {
                 Instant::MAX
             } else {
-                recheck
+                recheck()
             };
             consider(until, Cause::InFlight);
         }
