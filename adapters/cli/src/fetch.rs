@@ -2,7 +2,8 @@
 //! The demo runs its batch through this same code.
 
 use headroom_core::{Config, Duration, RetryPolicy};
-use headroom_ureq::{Client, Clock, Error, Rate, SharedLimiter};
+use headroom_std::redact_url;
+use headroom_ureq::{Client, Clock, Error, Rate, Sent, SharedLimiter};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -99,46 +100,66 @@ pub fn client<C: Clock>(options: &FetchOptions, clock: C) -> Result<Client<C>, E
     Ok(builder.build())
 }
 
+/// Reads a response's body whole (up to 10 MiB) for the printed line.
+fn read_body(response: &mut http::Response<ureq::Body>) -> Result<Vec<u8>, String> {
+    response
+        .body_mut()
+        .with_config()
+        .limit(10 << 20)
+        .read_to_vec()
+        .map_err(|e| format!("reading the body: {e}"))
+}
+
 /// Fetches `url` once through `client` (retries included).
 pub fn fetch_one<C: Clock>(client: &Client<C>, url: &str) -> Outcome {
     let as_json = |body: &[u8]| {
         serde_json::from_slice(body)
             .unwrap_or_else(|_| serde_json::Value::from(String::from_utf8_lossy(body).into_owned()))
     };
+    let outcome = |status, attempts, body: Result<Vec<u8>, String>, error: Option<String>| {
+        let (body, error) = match body {
+            Ok(b) => (as_json(&b), error),
+            Err(e) => (serde_json::Value::Null, error.or(Some(e))),
+        };
+        Outcome {
+            url: redact_url(url).into_owned(),
+            status,
+            attempts,
+            body,
+            error,
+        }
+    };
     match client.get(url) {
-        Ok(r) => Outcome {
-            url: url.into(),
-            status: Some(r.status),
-            attempts: r.attempts,
-            body: as_json(&r.body),
-            error: None,
-        },
-        Err(Error::GaveUp { reason, response }) => Outcome {
-            url: url.into(),
-            status: Some(response.status),
-            attempts: response.attempts,
-            body: as_json(&response.body),
-            error: Some(
-                Error::GaveUp {
-                    reason,
-                    response: response.clone(),
-                }
-                .to_string(),
-            ),
-        },
+        Ok(mut r) => {
+            let attempts = Sent::of(&r).map_or(1, |s| s.attempts);
+            let body = read_body(&mut r);
+            outcome(Some(r.status().as_u16()), attempts, body, None)
+        }
+        Err(Error::GaveUp {
+            reason,
+            mut response,
+        }) => {
+            let attempts = Sent::of(&response).map_or(1, |s| s.attempts);
+            let status = response.status().as_u16();
+            let body = read_body(&mut response);
+            let error = format!("HTTP {status}: {reason}");
+            outcome(Some(status), attempts, body, Some(error))
+        }
         Err(e) => {
             let attempts = match &e {
                 Error::Transport { attempts, .. } => *attempts,
                 _ => 0,
             };
-            Outcome {
-                url: url.into(),
-                status: None,
-                attempts,
-                body: serde_json::Value::Null,
-                error: Some(e.to_string()),
-            }
+            outcome(None, attempts, Ok(Vec::new()), Some(e.to_string()))
+                .with_body(serde_json::Value::Null)
         }
+    }
+}
+
+impl Outcome {
+    fn with_body(mut self, body: serde_json::Value) -> Self {
+        self.body = body;
+        self
     }
 }
 
@@ -219,13 +240,66 @@ pub fn store_state<C: Clock>(client: &Client<C>, path: &Path) -> Result<(), Stri
 /// The one-line summary printed on stderr.
 pub fn summary<C: Clock>(client: &Client<C>, elapsed: std::time::Duration) -> String {
     let s = client.stats();
-    let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     format!(
-        "headroom: {} requests sent, {} 2xx, {} 429s, {} retries, {:.1} s elapsed",
-        get(&s.sent),
-        get(&s.ok),
-        get(&s.throttled),
-        get(&s.retries),
+        "headroom: {} sent, {} 2xx, {}, {}, {:.1} s elapsed",
+        plural(s.sent(), "request", "requests"),
+        s.ok(),
+        plural(s.throttled(), "429", "429s"),
+        plural(s.retries(), "retry", "retries"),
         elapsed.as_secs_f64()
+    )
+}
+
+/// Stops the progress bar's ticker thread when dropped.
+pub struct Ticker {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// What the progress bar says beside the count: 429s, retries, and what the limiter waits
+/// for and how long.
+pub fn progress_message<C: Clock>(client: &Client<C>) -> String {
+    let s = client.stats();
+    let mut message = format!("{} 429s, {} retries", s.throttled(), s.retries());
+    if let Some((wait, what)) = client.limiter().holding_back() {
+        message.push_str(&format!(" · waiting {} s: {what}", wait.as_secs_ceil()));
+    }
+    message
+}
+
+/// A progress bar for `len` URLs, its message refreshed by a ticker thread four times a
+/// second.
+pub fn progress_bar<C: Clock>(client: &Client<C>, len: usize) -> (indicatif::ProgressBar, Ticker) {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+        bar.set_style(style);
+    }
+    bar.set_message(progress_message(client));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let thread = {
+        let (bar, client, stop) = (bar.clone(), client.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                bar.set_message(progress_message(&client));
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+        })
+    };
+    (
+        bar,
+        Ticker {
+            stop,
+            thread: Some(thread),
+        },
     )
 }

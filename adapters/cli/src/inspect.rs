@@ -169,6 +169,9 @@ fn status_line(input: &[u8]) -> Result<(Option<u16>, &[u8]), String> {
 
 /// The report for `input`, read against `now_unix` when it has no `Date`.
 pub fn inspect(input: &[u8], now_unix: Option<u64>) -> Result<Report, String> {
+    if input.iter().all(u8::is_ascii_whitespace) {
+        return Err("no input: expected an HTTP response head on stdin".into());
+    }
     let head = read_head(input)?;
     let pairs = head.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
     let body = (!head.body.is_empty()).then_some(head.body.as_slice());

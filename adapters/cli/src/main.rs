@@ -8,8 +8,17 @@ use std::process::ExitCode;
 
 /// Keep HTTP clients inside the rate limits of the APIs they call.
 #[derive(Parser)]
-#[command(name = "headroom", version, about)]
+#[command(
+    name = "headroom",
+    version,
+    about,
+    after_help = "Exit codes: 0 every URL succeeded (or the command did its job); \
+                  1 some URL failed; 2 bad usage or input."
+)]
 struct Cli {
+    /// More detail on stderr: -v for retries and failed attempts, -vv for every wait.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -57,12 +66,17 @@ enum Command {
         urls: Vec<String>,
     },
     /// Serve a local SynthLink-compatible API (fixed windows, shared per identity).
+    ///
+    /// Clients send their key as `Authorization: Bearer KEY`; every key of one identity
+    /// draws from the identity's windows. Without --key, the keys are key-a and key-b of
+    /// dev@example.com. A request without a known key gets 401.
     Serve {
         /// Port on 127.0.0.1 (0: any free port; the bound port is printed on stdout's first line).
         #[arg(long, default_value_t = 8080)]
         port: u16,
-        /// A window NAME:Q:W (repeatable; default minute:60:60 and day:1000:86400); with
-        /// @/PREFIX it counts only the paths under PREFIX and is sent with a `pk`.
+        /// A window NAME:Q:W, W a duration as for --rate (60, 5s, 1m, 1d) (repeatable;
+        /// default minute:60:1m and day:1000:1d); with @/PREFIX it counts only the paths
+        /// under PREFIX and is sent with a `pk`.
         #[arg(long = "policy", value_name = "NAME:Q:W[@/PREFIX]")]
         policies: Vec<serve::PolicySpec>,
         /// An API key and its identity, KEY:IDENTITY (repeatable; default key-a and key-b of dev@example.com).
@@ -90,7 +104,7 @@ enum Command {
         /// Clients, each with its own key of the one identity and its own limiter.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
         clients: u16,
-        /// The server's windows, NAME:Q:W (repeatable; default minute:60:1 and day:1000:20,
+        /// The server's windows, NAME:Q:W (repeatable; default minute:60:1s and day:1000:20s,
         /// SynthLink's quotas on windows short enough for a demo).
         #[arg(long = "policy", value_name = "NAME:Q:W")]
         policies: Vec<serve::PolicySpec>,
@@ -98,8 +112,11 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
-    match run(Cli::parse().command) {
+    let cli = Cli::parse();
+    // A failed URL is one line on stdout; the attempts behind it are details for -v.
+    let level = ["error", "headroom=info", "headroom=debug"][usize::from(cli.verbose.min(2))];
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(level)).init();
+    match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("headroom: {e}");
@@ -145,6 +162,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 .map(|h| parse_header(h))
                 .collect::<Result<Vec<_>, _>>()?;
             let urls = if urls.is_empty() { read_urls()? } else { urls };
+            // A bad URL is bad input: said at once, before anything is sent.
+            for url in &urls {
+                if let Err(headroom_ureq::Error::InvalidRequest(why)) =
+                    headroom_ureq::check_url(url)
+                {
+                    return Err(why);
+                }
+            }
             let options = fetch::FetchOptions {
                 headers,
                 rates,
@@ -245,19 +270,20 @@ fn fetch_all(
     }
     let bar = std::io::stderr()
         .is_terminal()
-        .then(|| indicatif::ProgressBar::new(urls.len() as u64));
+        .then(|| fetch::progress_bar(&client, urls.len()));
     let started = std::time::Instant::now();
     let mut stdout = std::io::stdout().lock();
     let outcomes = fetch::run(&client, urls, options.concurrency, |_, outcome| {
         if let Ok(line) = serde_json::to_string(outcome) {
             let _ = writeln!(stdout, "{line}");
         }
-        if let Some(bar) = &bar {
+        if let Some((bar, _)) = &bar {
             bar.inc(1);
         }
     });
-    if let Some(bar) = bar {
+    if let Some((bar, ticker)) = bar {
         bar.finish_and_clear();
+        drop(ticker);
     }
     eprintln!("{}", fetch::summary(&client, started.elapsed()));
     if let Some(path) = state {

@@ -46,7 +46,7 @@ impl FromStr for PolicySpec {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let bad =
-            || format!("invalid policy {s:?} (expected NAME:Q:W[@/PREFIX], e.g. minute:60:60)");
+            || format!("invalid policy {s:?} (expected NAME:Q:W[@/PREFIX], e.g. minute:60:1m)");
         let (s, route) = match s.split_once('@') {
             Some((spec, route)) if route.starts_with('/') => (spec, Some(route.to_string())),
             Some(_) => return Err(bad()),
@@ -63,10 +63,16 @@ impl FromStr for PolicySpec {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
         let quota = q.parse().map_err(|_| bad())?;
-        let window_s: u64 = w.parse().map_err(|_| bad())?;
-        if !token || window_s == 0 || window_s > 366 * 86_400 {
+        // The one duration syntax of every headroom tool (`60`, `5s`, `1m`, `1d`).
+        let window = headroom_std::parse_duration(w).map_err(|why| format!("{}: {why}", bad()))?;
+        let window_ms = window.as_millis();
+        if !token {
             return Err(bad());
         }
+        if window_ms % 1000 != 0 {
+            return Err(format!("{}: the window must be whole seconds", bad()));
+        }
+        let window_s = window_ms / 1000;
         Ok(PolicySpec {
             name: name.to_string(),
             quota,
@@ -402,6 +408,16 @@ fn connection<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()>
     let mut out = stream;
     loop {
         let mut head = Vec::new();
+        // A request starts with a method token. Anything else (a TLS ClientHello sent to
+        // this plain port, binary noise) is refused at once, as real servers do, instead of
+        // waiting for a line end that may never come.
+        match reader.fill_buf()?.first() {
+            None => return Ok(()),
+            Some(b) if b.is_ascii_alphabetic() || matches!(b, b'\r' | b'\n') => {}
+            Some(_) => {
+                return write_response(&mut out, 400, &[], b"{\"error\": \"Bad Request\"}", true);
+            }
+        }
         loop {
             let line_start = head.len();
             let room = (MAX_HEAD + 1 - head.len()) as u64;

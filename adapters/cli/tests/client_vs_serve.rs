@@ -6,7 +6,7 @@
 use headroom_cli::serve::{self, Fault, HeaderMode, PolicySpec, ServeOptions};
 use headroom_core::limiter::Config;
 use headroom_core::{Backoff, GiveUp, RetryPolicy};
-use headroom_ureq::{Client, Clock, Error, ManualClock, SharedLimiter, SystemClock};
+use headroom_ureq::{Client, Clock, Error, ManualClock, Sent, SharedLimiter, SystemClock};
 use std::sync::atomic::Ordering;
 
 fn policies(spec: &[&str]) -> Vec<PolicySpec> {
@@ -39,8 +39,8 @@ fn paces_a_sequential_batch_across_windows_with_no_429() {
         let r = client
             .get(&format!("{}/v1/records?page={i}", server.base_url()))
             .unwrap();
-        assert_eq!(r.status, 200);
-        assert_eq!(r.attempts, 1);
+        assert_eq!(r.status(), 200);
+        assert_eq!(Sent::of(&r).unwrap().attempts, 1);
     }
     assert_eq!(server.stats.throttled.load(Ordering::Relaxed), 0);
     // 30 requests need three day windows (12 each): at least 2 × 240 s.
@@ -70,7 +70,7 @@ fn honours_retry_after_when_another_key_spends_the_quota() {
     let before = clock.now();
     let r = client.get(&server.base_url()).unwrap();
     assert_eq!(
-        (r.status, r.attempts),
+        (r.status().as_u16(), Sent::of(&r).unwrap().attempts),
         (200, 2),
         "one 429, then a retry after Retry-After"
     );
@@ -89,15 +89,15 @@ fn backs_off_without_headers_and_gives_up_with_the_last_response() {
         ..RetryPolicy::DEFAULT
     };
     let (server, client, _clock) = manual_client(opts, retry);
-    assert_eq!(client.get(&server.base_url()).unwrap().status, 200);
+    assert_eq!(client.get(&server.base_url()).unwrap().status(), 200);
     match client.get(&server.base_url()) {
         Err(Error::GaveUp { reason, response }) => {
             assert_eq!(reason, GiveUp::RetriesExhausted { attempts: 3 });
-            assert_eq!(response.status, 429);
+            assert_eq!(response.status(), 429);
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(client.stats().retries.load(Ordering::Relaxed), 2);
+    assert_eq!(client.stats().retries(), 2);
 }
 
 #[test]
@@ -109,7 +109,7 @@ fn malformed_headers_are_ignored_and_nothing_panics() {
     };
     let (server, client, _clock) = manual_client(opts, RetryPolicy::DEFAULT);
     let r = client.get(&server.base_url()).unwrap();
-    let obs = r.observation(None);
+    let obs = headroom_std::observation(r.status().as_u16(), r.headers(), None, None);
     assert!(obs.policies().is_empty());
     let ignored: Vec<_> = obs.ignored().iter().map(|i| i.field.name()).collect();
     assert!(
@@ -151,10 +151,7 @@ fn a_server_that_closes_or_stalls_is_a_transport_error_after_retries() {
                 Err(Error::Transport { attempts, .. }) => assert_eq!(attempts, expected),
                 other => panic!("{fault:?}: {other:?}"),
             }
-            assert_eq!(
-                client.stats().sent.load(Ordering::Relaxed),
-                u64::from(expected)
-            );
+            assert_eq!(client.stats().sent(), u64::from(expected));
             assert_eq!(
                 limiter.snapshot().in_flight(),
                 0,
@@ -167,11 +164,7 @@ fn a_server_that_closes_or_stalls_is_a_transport_error_after_retries() {
             .retry(quick)
             .build();
         let url = server.base_url();
-        let post = headroom_ureq::Request {
-            method: "POST",
-            body: Some(b"{}"),
-            ..headroom_ureq::Request::get(&url)
-        };
+        let post = http::Request::post(&url).body(b"{}").unwrap();
         assert!(matches!(
             client.send(&post),
             Err(Error::Transport { attempts: 1, .. })
@@ -196,7 +189,7 @@ fn threads_sharing_one_limiter_get_no_429() {
     let outcomes = headroom_cli::fetch::run(&client, &urls, 4, |_, _| {});
     assert!(outcomes.iter().all(|o| o.ok()), "{outcomes:?}");
     assert_eq!(server.stats.throttled.load(Ordering::Relaxed), 0);
-    assert_eq!(client.stats().sent.load(Ordering::Relaxed), 24);
+    assert_eq!(client.stats().sent(), 24);
 }
 
 #[test]
@@ -206,20 +199,20 @@ fn limit_above_100_and_unknown_keys_are_refused() {
         client
             .get(&format!("{}/v1/x?limit=101", server.base_url()))
             .unwrap()
-            .status,
+            .status(),
         400
     );
     assert_eq!(
         client
             .get(&format!("{}/v1/x?limit=100", server.base_url()))
             .unwrap()
-            .status,
+            .status(),
         200
     );
     let stranger = Client::builder(SharedLimiter::new(&[]).unwrap())
         .header("Authorization", "Bearer nope")
         .build();
-    assert_eq!(stranger.get(&server.base_url()).unwrap().status, 401);
+    assert_eq!(stranger.get(&server.base_url()).unwrap().status(), 401);
 }
 
 #[test]
@@ -311,7 +304,7 @@ fn a_spent_search_route_does_not_hold_back_other_calls() {
         let get = |path: &str| client.get(&format!("{}{path}", server.base_url())).unwrap();
         let start = clock.now();
         for _ in 0..2 {
-            assert_eq!(get("/search/code?q=x").status, 200);
+            assert_eq!(get("/search/code?q=x").status(), 200);
         }
         let searches = headroom_core::Key::named("/search");
         let spent = client
@@ -322,7 +315,7 @@ fn a_spent_search_route_does_not_hold_back_other_calls() {
             "routed {routed}: the search window is spent"
         );
         for i in 0..5 {
-            assert_eq!(get(&format!("/v1/records?page={i}")).status, 200);
+            assert_eq!(get(&format!("/v1/records?page={i}")).status(), 200);
         }
         let waited = clock.now().saturating_duration_since(start);
         if routed {
@@ -335,7 +328,7 @@ fn a_spent_search_route_does_not_hold_back_other_calls() {
             );
         }
         // The third search waits for its window in both cases, and nothing is refused.
-        assert_eq!(get("/search/code?q=y").status, 200);
+        assert_eq!(get("/search/code?q=y").status(), 200);
         assert!(clock.now().saturating_duration_since(start).as_millis() >= 59_000);
         assert_eq!(
             server.stats.throttled.load(Ordering::Relaxed),

@@ -16,7 +16,6 @@ use headroom_ureq::{Client, Rate, SharedLimiter};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::Ordering;
 
 // Windows of 8 s and more: the limiter's send-time guard is 1/64 of a window (125 ms here), and
 // on a loaded machine a request can reach the server that much later than it was granted.
@@ -109,8 +108,8 @@ fn run(peer: &Peer, mode: &'static str, configured: bool) -> Run {
     for i in 0..BATCH {
         let url = format!("http://127.0.0.1:{port}/v1/records?i={i}");
         match client.get(&url) {
-            Ok(r) if r.status == 200 => ok += 1,
-            Ok(r) => panic!("{mode}: {url} ended in {}", r.status),
+            Ok(r) if r.status() == 200 => ok += 1,
+            Ok(r) => panic!("{mode}: {url} ended in {}", r.status()),
             Err(e) => panic!("{mode}: {url}: {e}"),
         }
     }
@@ -127,7 +126,7 @@ fn run(peer: &Peer, mode: &'static str, configured: bool) -> Run {
         mode,
         configured,
         ok,
-        throttled: client.stats().throttled.load(Ordering::Relaxed),
+        throttled: client.stats().throttled(),
         learned,
     }
 }

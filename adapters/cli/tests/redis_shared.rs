@@ -57,7 +57,7 @@ fn race(
                     (0..each)
                         .map(|j| {
                             c.get(&format!("{base}/v1/records?c={i}&j={j}"))
-                                .map(|r| r.status)
+                                .map(|r| r.status().as_u16())
                                 .map_err(|e| e.to_string())
                         })
                         .collect::<Vec<_>>()
@@ -143,7 +143,7 @@ fn a_frozen_redis_is_waited_for_up_to_max_wait_then_an_error() {
     redis.freeze();
     let started = std::time::Instant::now();
     let e = limiter.acquire().unwrap_err();
-    assert!(matches!(e, headroom_ureq::Error::Store(_)), "{e}");
+    assert!(matches!(e, headroom_std::Error::Store(_)), "{e}");
     // Waited for Redis about max_wait (each call times out after 2 s), and no longer.
     assert!(
         started.elapsed() < std::time::Duration::from_secs(6),

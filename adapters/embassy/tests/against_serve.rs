@@ -44,7 +44,7 @@ fn spend_with_key_b(server: &serve::Server, n: usize) {
         .header("Authorization", "Bearer key-b")
         .build();
     for _ in 0..n {
-        assert_eq!(other.get(&server.base_url()).unwrap().status, 200);
+        assert_eq!(other.get(&server.base_url()).unwrap().status(), 200);
     }
 }
 

@@ -1,111 +1,24 @@
-//! The rate-limited, retrying client: wait for the limiter, send, feed the response back, and
-//! retry as the core decides.
-//!
-//! The retry loop sits around the call, not in a ureq middleware: a middleware sees each
-//! response once and cannot replay a streamed body. Bodies here are byte slices, so a retried
-//! POST sends the same bytes again.
+//! The convenient client: an Agent of its own with [`Pacing`], [`retry`](crate::retry()) around
+//! every call, and an optional GET [`Cache`]. Bring your own Agent with [`Pacing`] instead when
+//! you need its proxies, TLS roots or middleware.
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Stored};
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
-use crate::shared::SharedLimiter;
-use headroom_core::{Cost, Decision, Driver, Key, Method, Observation, RetryPolicy, UnixTime};
-use std::borrow::Cow;
+use crate::pacing::Pacing;
+use crate::retry::{Sent, retry_with};
+use headroom_core::{Cost, Method, RetryPolicy};
+use headroom_std::{RequestSpan, Routes, SharedLimiter, redact_url};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use std::fmt;
+use std::io::Read;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-/// A request to send. Borrowed, so it can be sent again on a retry.
-#[derive(Clone, Copy, Debug)]
-pub struct Request<'a> {
-    /// The method (`GET`, `POST`, …).
-    pub method: &'a str,
-    /// The absolute URL.
-    pub url: &'a str,
-    /// Extra headers for this request.
-    pub headers: &'a [(&'a str, &'a str)],
-    /// The body, if any.
-    pub body: Option<&'a [u8]>,
-}
-
-impl<'a> Request<'a> {
-    /// A GET of `url`.
-    pub fn get(url: &'a str) -> Self {
-        Request {
-            method: "GET",
-            url,
-            headers: &[],
-            body: None,
-        }
-    }
-}
-
-/// A response read in full.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// Header fields in the order received; names in lowercase.
-    pub headers: Vec<(String, Vec<u8>)>,
-    /// The body.
-    pub body: Vec<u8>,
-    /// Requests sent for this response (0 when it came from the cache).
-    pub attempts: u32,
-    /// True when served from the [`Cache`].
-    pub from_cache: bool,
-}
-
-impl Response {
-    /// The first value of header `name` (case-insensitive), if it is text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .and_then(|(_, v)| std::str::from_utf8(v).ok())
-    }
-
-    /// The body as text (invalid UTF-8 replaced).
-    pub fn text(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(&self.body)
-    }
-
-    /// This response reduced to rate-limit facts, read against the wall clock `now`.
-    pub fn observation(&self, now: Option<UnixTime>) -> Observation {
-        let headers = self.headers.iter().map(|(n, v)| (n.as_str(), v.as_slice()));
-        let response = headroom_core::Response {
-            status: Some(self.status),
-            headers,
-            body: (self.status >= 400).then_some(self.body.as_slice()),
-            received_at: now,
-        };
-        Observation::of(&response, &mut [0u8; 1024])
-    }
-}
-
-/// Counters shared by all clones of a client.
-#[derive(Debug, Default)]
-pub struct Stats {
-    /// Requests sent (attempts, retries included).
-    pub sent: AtomicU64,
-    /// Responses with a 2xx status.
-    pub ok: AtomicU64,
-    /// Responses with status 429.
-    pub throttled: AtomicU64,
-    /// Retries decided.
-    pub retries: AtomicU64,
-    /// Responses served from the cache.
-    pub cached: AtomicU64,
-}
-
-impl Stats {
-    fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-}
+use ureq::Body;
+use ureq::http::{Request, Response, Uri};
 
 /// Options for a [`Client`]. Defaults: the core's [`RetryPolicy::DEFAULT`], 30 s per attempt,
-/// 10 s to connect, bodies up to 10 MiB, no cache.
-#[derive(Debug)]
+/// 10 s to connect, cached bodies up to 10 MiB, no cache.
 pub struct ClientBuilder<C: Clock> {
     limiter: SharedLimiter<C>,
     retry: RetryPolicy,
@@ -113,19 +26,22 @@ pub struct ClientBuilder<C: Clock> {
     timeout: Duration,
     connect_timeout: Duration,
     max_body: u64,
-    headers: Vec<(String, String)>,
-    routes: Vec<String>,
+    headers: HeaderMap,
+    routes: Routes,
+    invalid: Option<String>,
+}
+
+impl<C: Clock> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder").finish_non_exhaustive()
+    }
 }
 
 impl<C: Clock> ClientBuilder<C> {
-    /// Requests whose URL path starts with `path_prefix` (the longest configured prefix wins)
-    /// are acquired for the key of that name ([`Key::named`]): the limits their responses
-    /// describe hold back only them, as GitHub's `/search` limit holds back searches only.
-    /// Once a route is configured, requests on none are acquired for the key named `/`, so
-    /// the routes' limits do not hold them back either; without routes every request falls
-    /// under every limit.
+    /// Requests under `path_prefix` are acquired for a key of their own (see
+    /// [`Routes::route`]).
     pub fn route(mut self, path_prefix: &str) -> Self {
-        self.routes.push(path_prefix.to_string());
+        self.routes = self.routes.route(path_prefix);
         self
     }
 
@@ -153,71 +69,105 @@ impl<C: Clock> ClientBuilder<C> {
         self
     }
 
-    /// The largest response body read; a larger one is a [`Error::Transport`].
+    /// The largest response body kept by the cache; a larger one is a [`Error::Transport`].
     pub fn max_body(mut self, bytes: u64) -> Self {
         self.max_body = bytes;
         self
     }
 
-    /// A header sent with every request (e.g. `Authorization`).
+    /// A header sent with every request (e.g. `Authorization`). An invalid one makes
+    /// [`ClientBuilder::build`]'s client fail every request with [`Error::InvalidRequest`].
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_string(), value.to_string()));
+        match (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            (Ok(n), Ok(mut v)) => {
+                v.set_sensitive(true);
+                self.headers.append(n, v);
+            }
+            _ => self.invalid = Some(format!("invalid header {name:?}")),
+        }
         self
     }
 
     /// The client.
     pub fn build(self) -> Client<C> {
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false) // 429s must reach us with their headers
+        let pacing = Pacing::new(self.limiter.clone()).routes(self.routes);
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
             .timeout_global(Some(self.timeout))
             .timeout_connect(Some(self.connect_timeout))
             // Below the 5 s keep-alive timeout of Node and Apache, so a connection idle while
             // the limiter waits is not reused just as the server closes it.
-            .max_idle_age(std::time::Duration::from_secs(4))
+            .max_idle_age(Duration::from_secs(4))
             .user_agent(concat!("headroom/", env!("CARGO_PKG_VERSION")))
-            .build();
+            .middleware(pacing)
+            .build()
+            .into();
         Client {
-            agent: config.into(),
+            agent,
             limiter: self.limiter,
             retry: self.retry,
             cache: self.cache.map(Arc::new),
-            stats: Arc::new(Stats::default()),
             max_body: self.max_body,
             headers: Arc::new(self.headers),
-            routes: Arc::new(self.routes),
+            invalid: self.invalid,
         }
     }
 }
 
-/// Why an attempt produced no response to decide on.
-enum Failed {
-    /// Nothing came back (connection refused or reset, timeout): retried for idempotent methods.
-    NoResponse(ureq::Error),
-    /// Anything else, handed to the caller.
-    Other(Error),
-}
-
 /// A blocking HTTP client that stays within its [`SharedLimiter`]'s limits. Clones share the
-/// connection pool, limiter, cache and [`Stats`].
+/// connection pool, limiter (and its [`Stats`](headroom_std::Stats)) and cache.
 ///
 /// ```no_run
-/// use headroom_ureq::{Client, SharedLimiter};
+/// use headroom_ureq::{Client, Sent, SharedLimiter};
 /// let limiter = SharedLimiter::new(&["60/1m".parse()?, "1000/1d".parse()?])?;
 /// let client = Client::builder(limiter).header("Authorization", "Bearer KEY").build();
-/// let response = client.get("https://api.synth-link.example/v1/records?limit=10")?;
-/// println!("{} after {} attempt(s): {}", response.status, response.attempts, response.text());
-/// # Ok::<(), headroom_ureq::Error>(())
+/// let mut response = client.get("https://api.synth-link.example/v1/records?limit=10")?;
+/// let attempts = Sent::of(&response).map_or(0, |s| s.attempts);
+/// println!("{} after {attempts} attempt(s): {}", response.status(), response.body_mut().read_to_string()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Client<C: Clock = SystemClock> {
     agent: ureq::Agent,
     limiter: SharedLimiter<C>,
     retry: RetryPolicy,
     cache: Option<Arc<Cache>>,
-    stats: Arc<Stats>,
     max_body: u64,
-    headers: Arc<Vec<(String, String)>>,
-    routes: Arc<Vec<String>>,
+    headers: Arc<HeaderMap>,
+    invalid: Option<String>,
+}
+
+impl<C: Clock> fmt::Debug for Client<C> {
+    // The headers hold credentials: only their names are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("Client")
+            .field("limiter", &self.limiter)
+            .field("headers", &names)
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `url` as a request target: absolute, `http` or `https`, with a host. Checked before
+/// anything is sent, so a bad URL fails at once and is never retried.
+pub fn check_url(url: &str) -> Result<Uri, Error> {
+    let shown = redact_url(url);
+    let bad = |why: &str| Error::InvalidRequest(format!("invalid URL {shown:?}: {why}"));
+    let uri: Uri = url.parse().map_err(|_| bad("not a URL"))?;
+    match uri.scheme_str() {
+        None => return Err(bad("no scheme (expected http:// or https://)")),
+        Some("http" | "https") => {}
+        Some(other) => {
+            return Err(bad(&format!(
+                "unsupported scheme {other:?} (expected http or https)"
+            )));
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    Ok(uri)
 }
 
 impl<C: Clock> Client<C> {
@@ -230,26 +180,10 @@ impl<C: Clock> Client<C> {
             timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             max_body: 10 << 20,
-            headers: Vec::new(),
-            routes: Vec::new(),
+            headers: HeaderMap::new(),
+            routes: Routes::new(),
+            invalid: None,
         }
-    }
-
-    /// The key `url` is acquired for: its longest configured route, else `/` (when routes
-    /// are configured) or the identity.
-    fn key_for(&self, url: &str) -> Key {
-        if self.routes.is_empty() {
-            return Key::IDENTITY;
-        }
-        let path = url
-            .parse::<ureq::http::Uri>()
-            .map(|u| u.path().to_string())
-            .unwrap_or_default();
-        self.routes
-            .iter()
-            .filter(|r| path.starts_with(r.as_str()))
-            .max_by_key(|r| r.len())
-            .map_or(Key::named("/"), |r| Key::named(r))
     }
 
     /// The limiter.
@@ -257,186 +191,109 @@ impl<C: Clock> Client<C> {
         &self.limiter
     }
 
-    /// The counters.
-    pub fn stats(&self) -> &Stats {
-        &self.stats
+    /// The counters of the limiter (every client and agent on it).
+    pub fn stats(&self) -> &headroom_std::Stats {
+        self.limiter.stats()
+    }
+
+    /// The Agent, with [`Pacing`] installed, for requests this client has no method for.
+    pub fn agent(&self) -> &ureq::Agent {
+        &self.agent
     }
 
     /// GETs `url`.
-    pub fn get(&self, url: &str) -> Result<Response, Error> {
-        self.send(&Request::get(url))
+    pub fn get(&self, url: &str) -> Result<Response<Body>, Error> {
+        let request = Request::get(url).body(Vec::new()).map_err(|_| {
+            check_url(url)
+                .err()
+                .unwrap_or(Error::InvalidRequest("bad URL".into()))
+        })?;
+        self.send(&request)
     }
 
-    /// Sends `request`: waits for the limiter, retries as the retry policy says, and returns the
-    /// final response (any status that is not retried), or an error.
-    pub fn send(&self, request: &Request<'_>) -> Result<Response, Error> {
-        let clock = self.limiter.clock();
+    /// Sends `request` (its body again on each retry): waits for the limiter, retries as the
+    /// retry policy says, and returns the final response (any status that is not retried),
+    /// its body streaming unless the cache kept it.
+    pub fn send<B: AsRef<[u8]>>(&self, request: &Request<B>) -> Result<Response<Body>, Error> {
+        if let Some(why) = &self.invalid {
+            return Err(Error::InvalidRequest(why.clone()));
+        }
+        let url = request.uri().to_string();
+        check_url(&url)?;
+        let span = RequestSpan::new(request.method().as_str(), &url);
+        #[cfg(feature = "tracing")]
+        let _entered = span.span().enter();
+        let mut headers = (*self.headers).clone();
+        for (name, value) in request.headers() {
+            headers.insert(name, value.clone());
+        }
         let cache = self
             .cache
             .as_deref()
-            .filter(|_| request.method.eq_ignore_ascii_case("GET"));
-        if let Some(hit) = cache.and_then(|c| c.get(request.url, clock.now())) {
-            Stats::bump(&self.stats.cached);
-            return Ok(Response {
-                attempts: 0,
-                from_cache: true,
-                ..hit
-            });
-        }
-        let mut driver = Driver::new(Method::from_name(request.method), self.retry);
-        let key = self.key_for(request.url);
-        // A request costs its content bytes under a `content-bytes` policy (see `Cost`).
-        let bytes = request
-            .body
-            .map_or(0, |b| u32::try_from(b.len()).unwrap_or(u32::MAX));
-        let cost = Cost::ONE.content_bytes(bytes);
-        loop {
-            let ticket = self.limiter.next_send(&mut driver, key, cost)?;
-            let attempts = driver.attempts();
-            Stats::bump(&self.stats.sent);
-            let (response, obs, body_error) = match self.attempt(request, attempts) {
-                Err(Failed::NoResponse(source)) => {
-                    log::warn!("headroom: {} {}: {source}", request.method, request.url);
-                    match self.limiter.lost(&mut driver, ticket) {
-                        Decision::Retry { after, .. } => {
-                            Stats::bump(&self.stats.retries);
-                            log::info!(
-                                "headroom: {} {}: retry {attempts} in {} ms",
-                                request.method,
-                                request.url,
-                                after.as_millis()
-                            );
-                            continue;
-                        }
-                        _ => return Err(Error::Transport { attempts, source }),
-                    }
-                }
-                // The ticket is released as it drops.
-                Err(Failed::Other(e)) => return Err(e),
-                Ok(answered) => answered,
-            };
-            let decision = self.limiter.answered(&mut driver, ticket, &obs);
-            if let Some(source) = body_error {
-                // The head arrived and was observed; a body that failed is not retried.
-                return Err(Error::Transport { attempts, source });
-            }
-            match decision {
-                Decision::Done => {
-                    if let Some(c) = cache.filter(|_| (200..300).contains(&response.status)) {
-                        c.put(request.url, clock.now(), &response);
-                    }
-                    return Ok(response);
-                }
-                Decision::Retry { after, from_server } => {
-                    Stats::bump(&self.stats.retries);
-                    log::info!(
-                        "headroom: {} {} → {}; retry {attempts} in {} ms ({})",
-                        request.method,
-                        request.url,
-                        response.status,
-                        after.as_millis(),
-                        if from_server {
-                            "server's delay"
-                        } else {
-                            "backoff"
-                        }
-                    );
-                }
-                Decision::GiveUp(reason) => {
-                    log::warn!(
-                        "headroom: {} {} → {}: {reason}",
-                        request.method,
-                        request.url,
-                        response.status
-                    );
-                    return Err(Error::GaveUp {
-                        reason,
-                        response: Box::new(response),
-                    });
-                }
-            }
-        }
-    }
-
-    /// One request; the response with its facts, and the body's error if only the head came.
-    fn attempt(
-        &self,
-        request: &Request<'_>,
-        attempts: u32,
-    ) -> Result<(Response, Observation, Option<ureq::Error>), Failed> {
+            .filter(|c| c.applies(request.method(), &url));
         let clock = self.limiter.clock();
-        let (status, headers, body) = match self.call(request) {
-            Ok(parts) => parts,
-            Err(Error::Transport { source, .. }) => return Err(Failed::NoResponse(source)),
-            Err(other) => return Err(Failed::Other(other)),
-        };
-        let (body, body_error) = match body {
-            Ok(b) => (b, None),
-            Err(e) => (Vec::new(), Some(e)),
-        };
-        let response = Response {
-            status,
-            headers,
-            body,
-            attempts,
-            from_cache: false,
-        };
-        let now = clock
-            .unix_ms()
-            .map(|ms| UnixTime::from_secs(i64::try_from(ms / 1000).unwrap_or(i64::MAX)));
-        let obs = response.observation(now);
-        for ignored in obs.ignored() {
-            log::debug!(
-                "headroom: ignored {} ({})",
-                ignored.field.name(),
-                ignored.reason.as_str()
-            );
+        if let Some(hit) = cache.and_then(|c| c.get(&url, &headers, clock.now())) {
+            self.limiter.stats().record_cache_hit();
+            return Ok(rebuilt(hit, 0, true));
         }
-        match status {
-            200..=299 => Stats::bump(&self.stats.ok),
-            429 => Stats::bump(&self.stats.throttled),
-            _ => {}
+        let body = request.body().as_ref();
+        let bytes = u32::try_from(body.len()).unwrap_or(u32::MAX);
+        let method = Method::from_name(request.method().as_str());
+        let mut attempts = 0;
+        let result = retry_with(&self.limiter, method, self.retry, || {
+            attempts += 1;
+            span.attempts(attempts);
+            let mut builder = Request::builder()
+                .method(request.method().clone())
+                .uri(request.uri().clone())
+                .extension(Cost::ONE.content_bytes(bytes));
+            if let Some(h) = builder.headers_mut() {
+                *h = headers.clone();
+            }
+            let attempt = builder.body(body).map_err(ureq::Error::Http)?;
+            self.agent.run(attempt)
+        });
+        let response = result.inspect_err(|e| {
+            log::warn!("headroom: {} {}: {e}", request.method(), redact_url(&url));
+        })?;
+        match cache {
+            Some(c) if response.status().is_success() => {
+                let attempts = Sent::of(&response).map_or(1, |s| s.attempts);
+                let stored = self.read_whole(response, attempts)?;
+                c.put(&url, &headers, clock.now(), stored.clone());
+                Ok(rebuilt(stored, attempts, false))
+            }
+            _ => Ok(response),
         }
-        Ok((response, obs, body_error))
     }
 
-    /// Sends once; the body is read separately so that its failure keeps the headers.
-    #[allow(clippy::type_complexity)]
-    fn call(
-        &self,
-        request: &Request<'_>,
-    ) -> Result<(u16, Vec<(String, Vec<u8>)>, Result<Vec<u8>, ureq::Error>), Error> {
-        let mut builder = ureq::http::Request::builder()
-            .method(request.method)
-            .uri(request.url);
-        for (name, value) in self
-            .headers
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .chain(request.headers.iter().copied())
-        {
-            builder = builder.header(name, value);
-        }
-        let invalid = |e: ureq::http::Error| Error::InvalidRequest(e.to_string());
-        let sent = match request.body {
-            Some(body) => self.agent.run(builder.body(body).map_err(invalid)?),
-            None => self.agent.run(builder.body(()).map_err(invalid)?),
-        };
-        let mut response = sent.map_err(|source| Error::Transport {
-            attempts: 0,
-            source,
-        })?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-            .collect();
-        let body = response
-            .body_mut()
-            .with_config()
+    fn read_whole(&self, response: Response<Body>, attempts: u32) -> Result<Stored, Error> {
+        let (parts, body) = response.into_parts();
+        let mut bytes = Vec::new();
+        body.into_with_config()
             .limit(self.max_body)
-            .read_to_vec();
-        Ok((status, headers, body))
+            .reader()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::Transport {
+                attempts,
+                source: ureq::Error::Io(e),
+            })?;
+        Ok(Stored {
+            status: parts.status,
+            headers: parts.headers,
+            body: bytes,
+        })
     }
+}
+
+/// A response made again from stored parts.
+fn rebuilt(stored: Stored, attempts: u32, from_cache: bool) -> Response<Body> {
+    let mut response = Response::new(Body::builder().data(stored.body));
+    *response.status_mut() = stored.status;
+    *response.headers_mut() = stored.headers;
+    response.extensions_mut().insert(Sent {
+        attempts,
+        from_cache,
+    });
+    response
 }

@@ -1,19 +1,21 @@
-//! One limiter per identity, shared by every thread and agent that calls on its behalf.
+//! One limiter per identity, shared by every thread, task and agent that calls on its behalf.
 //!
 //! ```
-//! use headroom_ureq::{Rate, SharedLimiter};
+//! use headroom_std::{Rate, SharedLimiter};
 //! let limiter = SharedLimiter::new(&["60/1m".parse()?, "1000/1d".parse()?])?;
 //! let worker = limiter.clone(); // same state: hand one to each thread
 //! let ticket = worker.acquire()?;  // returns at once: the windows are empty
 //! worker.release(ticket);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), headroom_std::Error>(())
 //! ```
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
-use headroom_core::window::Track;
+use crate::stats::Stats;
+use event_listener::{Event, EventListener};
+use headroom_core::window::{Track, Windows};
 use headroom_core::{
-    Buckets, Config, Cost, Decision, Denied, Driver, Duration, Grant, Key, Limiter, Log,
+    Buckets, Cause, Config, Cost, Decision, Denied, Driver, Duration, Grant, Key, Limiter, Log,
     Observation, Step, Window,
 };
 use std::fmt;
@@ -55,33 +57,62 @@ impl FromStr for Rate {
             .trim()
             .parse()
             .map_err(|_| bad("quota is not a whole number"))?;
-        let d = d.trim();
-        let split = d.find(|c: char| !c.is_ascii_digit()).unwrap_or(d.len());
-        let (n, unit) = d.split_at(split);
-        let n: u64 = if n.is_empty() && !unit.is_empty() {
-            1
-        } else {
-            n.parse().map_err(|_| bad("duration is not a number"))?
-        };
-        let unit_ms: u64 = match unit {
-            "ms" => 1,
-            "" | "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            "d" => 86_400_000,
-            _ => return Err(bad("unit must be ms, s, m, h or d")),
-        };
-        let ms = n
-            .checked_mul(unit_ms)
-            .filter(|&ms| ms > 0 && ms <= u64::from(u32::MAX));
-        let per = Duration::from_millis(
-            ms.ok_or_else(|| bad("duration must be above 0 and at most 49 days"))?,
-        );
+        let per = parse_duration(d).map_err(|why| bad(&why))?;
         if quota == 0 {
             return Err(bad("quota must be at least 1"));
         }
         Ok(Rate { quota, per })
     }
+}
+
+/// Parses a duration as every headroom tool writes one: a whole number with a unit `ms`, `s`,
+/// `m`, `h` or `d` (`500ms`, `5s`, `1m`, `1d`), a bare unit for one of it (`h`), or a bare
+/// number of seconds (`30`). Above zero and at most 49 days.
+///
+/// ```
+/// use headroom_std::{parse_duration, headroom_core::Duration};
+/// assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+/// assert_eq!(parse_duration("30"), Ok(Duration::from_secs(30)));
+/// assert!(parse_duration("5y").is_err());
+/// ```
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = text.trim();
+    let split = d.find(|c: char| !c.is_ascii_digit()).unwrap_or(d.len());
+    let (n, unit) = d.split_at(split);
+    let n: u64 = if n.is_empty() && !unit.is_empty() {
+        1
+    } else {
+        n.parse()
+            .map_err(|_| "duration is not a number".to_string())?
+    };
+    let unit_ms: u64 = match unit {
+        "ms" => 1,
+        "" | "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err("unit must be ms, s, m, h or d".into()),
+    };
+    n.checked_mul(unit_ms)
+        .filter(|&ms| ms > 0 && ms <= u64::from(u32::MAX))
+        .map(Duration::from_millis)
+        .ok_or_else(|| "duration must be above 0 and at most 49 days".into())
+}
+
+/// `d` in the largest whole unit: `1d`, `1m`, `90s`, `500ms`.
+fn short_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    for (unit, name) in [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1_000, "s"),
+    ] {
+        if ms >= unit && ms.is_multiple_of(unit) {
+            return format!("{}{name}", ms / unit);
+        }
+    }
+    format!("{ms}ms")
 }
 
 impl fmt::Display for Rate {
@@ -123,9 +154,10 @@ pub fn std_windows(rates: &[Rate]) -> Result<StdWindows, Error> {
 }
 
 /// Permission to send one request, from [`SharedLimiter::acquire`]. Give it back with
-/// [`SharedLimiter::observe`] or [`SharedLimiter::release`]. A ticket that is dropped (a
-/// panic, an early return) releases its grant, so no capacity stays in flight for good.
-#[must_use = "return the ticket with observe() or release()"]
+/// [`SharedLimiter::observe`], [`SharedLimiter::lost`] or [`SharedLimiter::release`]. A
+/// ticket that is dropped (a panic, an early return) releases its grant, so no capacity stays
+/// in flight for good.
+#[must_use = "return the ticket with observe(), lost() or release()"]
 pub struct Ticket<C: Clock = SystemClock> {
     pub(crate) inner: Arc<Inner<C>>,
     pub(crate) grant: Option<Grant>,
@@ -143,14 +175,14 @@ impl<C: Clock> Drop for Ticket<C> {
     fn drop(&mut self) {
         if let Some(grant) = self.grant.take() {
             lock(&self.inner).release(grant);
-            self.inner.changed.notify_all();
+            self.inner.wake();
         }
         #[cfg(feature = "redis")]
         if let (Some(grant), Some(store)) = (self.remote.take(), self.inner.remote.as_ref()) {
             if let Err(e) = store.release(grant) {
                 log::warn!("headroom: releasing a grant: {e}");
             }
-            self.inner.changed.notify_all();
+            self.inner.wake();
         }
     }
 }
@@ -161,6 +193,22 @@ impl<C: Clock> fmt::Debug for Ticket<C> {
             .field("held", &self.grant.is_some())
             .finish()
     }
+}
+
+/// What [`SharedLimiter::poll_send`] says: send now, or sleep (a runtime's own sleep) and ask
+/// again.
+#[derive(Debug)]
+pub enum Poll<C: Clock = SystemClock> {
+    /// Send the request; hand its outcome back with the ticket.
+    Send(Ticket<C>),
+    /// Sleep this long, or until [`SharedLimiter::listen`]'s listener fires, whichever is
+    /// first.
+    Wait {
+        /// How long.
+        wait: Duration,
+        /// What holds it back (`None` while a retry's delay runs).
+        cause: Option<Cause>,
+    },
 }
 
 /// Server budgets a std limiter keeps: one per policy and key it hears of (GitHub's resources,
@@ -178,16 +226,44 @@ fn lock<C>(inner: &Inner<C>) -> MutexGuard<'_, StdLimiter> {
 
 pub(crate) struct Inner<C> {
     pub(crate) limiter: Mutex<StdLimiter>,
+    /// Wakes blocked threads when quota may have been freed.
     pub(crate) changed: Condvar,
+    /// Wakes async tasks for the same.
+    pub(crate) event: Event,
     pub(crate) clock: C,
+    pub(crate) stats: Stats,
     /// Where the identity's state lives when it is shared through Redis (the local limiter
-    /// then only serves waits).
+    /// then only keeps the configuration).
     #[cfg(feature = "redis")]
     pub(crate) remote: Option<headroom_redis::RedisLimiter>,
+    /// When the store last started failing to answer, while it still does.
+    #[cfg(feature = "redis")]
+    pub(crate) store_down_since: Mutex<Option<headroom_core::time::Instant>>,
 }
 
-/// The limiter for one identity, cheap to clone, safe to share between threads: every clone
-/// draws from the same windows and budgets, so racing threads never overshoot.
+impl<C> Inner<C> {
+    pub(crate) fn new(limiter: StdLimiter, clock: C) -> Self {
+        Inner {
+            limiter: Mutex::new(limiter),
+            changed: Condvar::new(),
+            event: Event::new(),
+            clock,
+            stats: Stats::default(),
+            #[cfg(feature = "redis")]
+            remote: None,
+            #[cfg(feature = "redis")]
+            store_down_since: Mutex::new(None),
+        }
+    }
+
+    pub(crate) fn wake(&self) {
+        self.changed.notify_all();
+        self.event.notify(usize::MAX);
+    }
+}
+
+/// The limiter for one identity, cheap to clone, safe to share between threads and tasks:
+/// every clone draws from the same windows and budgets, so racing callers never overshoot.
 pub struct SharedLimiter<C: Clock = SystemClock> {
     pub(crate) inner: Arc<Inner<C>>,
 }
@@ -221,19 +297,23 @@ impl<C: Clock> SharedLimiter<C> {
     pub fn with_clock(rates: &[Rate], config: Config, clock: C) -> Result<Self, Error> {
         let limiter = Limiter::new(std_windows(rates)?, config);
         Ok(SharedLimiter {
-            inner: Arc::new(Inner {
-                limiter: Mutex::new(limiter),
-                changed: Condvar::new(),
-                clock,
-                #[cfg(feature = "redis")]
-                remote: None,
-            }),
+            inner: Arc::new(Inner::new(limiter, clock)),
         })
     }
 
     /// The clock.
     pub fn clock(&self) -> &C {
         &self.inner.clock
+    }
+
+    /// The counters of every request drawn from this limiter.
+    pub fn stats(&self) -> &Stats {
+        &self.inner.stats
+    }
+
+    /// The configuration: guards, caps, and `max_wait`.
+    pub fn config(&self) -> Config {
+        self.lock().config()
     }
 
     /// A copy of the core limiter's state (windows, rules learned, in flight).
@@ -283,80 +363,88 @@ impl<C: Clock> SharedLimiter<C> {
         self.next_send(&mut driver, key, cost)
     }
 
-    /// Sleeps as `driver` says until it may send a request of `cost` for `key`, then takes the
-    /// ticket: the core's retry driver decides, this only sleeps (woken early when a response
-    /// frees quota).
-    pub(crate) fn next_send(
-        &self,
-        driver: &mut Driver,
-        key: Key,
-        cost: Cost,
-    ) -> Result<Ticket<C>, Error> {
+    /// Blocks as `driver` and the limiter say until a request of `cost` for `key` may go, then
+    /// takes its ticket (woken early when a response frees quota): the core decides, this only
+    /// sleeps.
+    pub fn next_send(&self, driver: &mut Driver, key: Key, cost: Cost) -> Result<Ticket<C>, Error> {
+        loop {
+            match self.poll_send(driver, key, cost)? {
+                Poll::Send(ticket) => return Ok(ticket),
+                Poll::Wait { wait, cause } => {
+                    log::debug!(
+                        "headroom: waiting {} ms ({})",
+                        wait.as_millis(),
+                        cause.map_or("retry delay".into(), |c| c.to_string())
+                    );
+                    let guard = self.lock();
+                    drop(self.inner.clock.wait(&self.inner.changed, guard, wait));
+                }
+            }
+        }
+    }
+
+    /// One step of [`SharedLimiter::next_send`] that never blocks, for async runtimes: the
+    /// ticket, or how long to sleep. Take [`SharedLimiter::listen`]'s listener *before* this
+    /// call to be woken early without missing a wake-up.
+    pub fn poll_send(&self, driver: &mut Driver, key: Key, cost: Cost) -> Result<Poll<C>, Error> {
+        let now = self.inner.clock.now();
+        if now < driver.resume_at() {
+            let wait = driver.resume_at().saturating_duration_since(now);
+            return Ok(Poll::Wait { wait, cause: None });
+        }
         #[cfg(feature = "redis")]
         if let Some(store) = &self.inner.remote {
-            return self.next_remote(store, driver, key, cost);
+            return self.poll_remote(store, key, cost);
         }
         let mut guard = self.lock();
-        loop {
-            let now = self.inner.clock.now();
-            let until = match driver.step_with(&mut guard, now, key, cost) {
-                Step::Send(grant) => return Ok(self.ticket(grant)),
-                Step::WouldWait(denied) => {
-                    return Err(Error::WouldWait {
-                        wait: denied.until.saturating_duration_since(now),
-                        cause: denied.cause,
-                    });
-                }
-                Step::Wait(until) => until,
-            };
-            let wait = until.saturating_duration_since(now);
-            log::debug!("headroom: waiting {} ms", wait.as_millis());
-            guard = self.inner.clock.wait(&self.inner.changed, guard, wait);
+        match driver.step_with(&mut guard, now, key, cost) {
+            Step::Send(grant) => Ok(Poll::Send(self.ticket(grant))),
+            Step::WouldWait(denied) => Err(Error::WouldWait {
+                wait: denied.until.saturating_duration_since(now),
+                cause: denied.cause,
+            }),
+            Step::Wait(until) => Ok(Poll::Wait {
+                wait: until.saturating_duration_since(now),
+                cause: guard.peek_with(now, key, cost).err().map(|d| d.cause),
+            }),
         }
     }
 
-    /// Feeds the response to `ticket`'s request to the limiter and `driver`, and wakes waiting
-    /// threads; the driver decides what follows.
-    pub(crate) fn answered<const P: usize>(
-        &self,
-        driver: &mut Driver,
-        ticket: Ticket<C>,
-        obs: &Observation<P>,
-    ) -> Decision {
-        let now = self.inner.clock.now();
-        #[cfg(feature = "redis")]
-        if let Some(store) = &self.inner.remote {
-            return self.answered_remote(store, driver, ticket, obs);
-        }
-        let decision = match ticket.take() {
-            Some(grant) => driver.answered(&mut self.lock(), now, grant, obs, &mut rand::rng()),
-            None => Decision::Done,
-        };
-        self.inner.changed.notify_all();
-        decision
-    }
-
-    /// `ticket`'s request got no response: released, and decided by `driver`.
-    pub(crate) fn lost(&self, driver: &mut Driver, ticket: Ticket<C>) -> Decision {
-        let now = self.inner.clock.now();
+    /// What holds a request for the identity back now, in words, and for how long: `None`
+    /// when one may go at once (or the state lives in a store, which only says so when asked
+    /// to grant). For progress displays: "waiting 12 s: the 1d window (1000 requests) is
+    /// full".
+    pub fn holding_back(&self) -> Option<(Duration, String)> {
         #[cfg(feature = "redis")]
         if self.inner.remote.is_some() {
-            drop(ticket); // released in the store as it drops
-            let max_wait = self.lock().config().max_wait;
-            let decision = driver.decide_lost(now, max_wait, &mut rand::rng());
-            self.inner.changed.notify_all();
-            return decision;
+            return None;
         }
-        let decision = match ticket.take() {
-            Some(grant) => driver.lost(&mut self.lock(), now, grant, &mut rand::rng()),
-            None => Decision::GiveUp(headroom_core::GiveUp::NoResponse),
+        let now = self.inner.clock.now();
+        let guard = self.lock();
+        let denied = guard.peek(now).err()?;
+        let what = match denied.cause {
+            Cause::Window(i) => match guard.windows().rule(usize::from(i)) {
+                Some(rule) => format!(
+                    "the {} window ({} requests) is full",
+                    short_duration(rule.length()),
+                    rule.quota().unwrap_or(0)
+                ),
+                None => denied.cause.to_string(),
+            },
+            cause => cause.to_string(),
         };
-        self.inner.changed.notify_all();
-        decision
+        Some((denied.until.saturating_duration_since(now), what))
     }
 
-    /// Feeds the response to the request `ticket` allowed, and wakes waiting threads.
+    /// A listener that fires when quota may have been freed (a response observed, a ticket
+    /// released): await it beside the sleep [`Poll::Wait`] asks for.
+    pub fn listen(&self) -> EventListener {
+        self.inner.event.listen()
+    }
+
+    /// Feeds the response to the request `ticket` allowed, and wakes waiting callers.
     pub fn observe<const P: usize>(&self, ticket: Ticket<C>, obs: &Observation<P>) {
+        self.inner.stats.record_status(obs.status().unwrap_or(0));
         #[cfg(feature = "redis")]
         if let Some(store) = &self.inner.remote {
             self.observe_remote(store, ticket, obs);
@@ -366,21 +454,50 @@ impl<C: Clock> SharedLimiter<C> {
         if let Some(grant) = ticket.take() {
             self.lock().observe(now, grant, obs);
         }
-        self.inner.changed.notify_all();
+        self.inner.wake();
     }
 
-    /// The request got no response; it stays counted in the windows.
+    /// The request `ticket` allowed got no response (refused, reset, timed out): it stays
+    /// counted in the windows, as it may have reached the server.
+    pub fn lost(&self, ticket: Ticket<C>) {
+        self.inner.stats.record_lost();
+        drop(ticket);
+    }
+
+    /// Gives `ticket` back unsent... or sent: it stays counted in the windows either way.
     pub fn release(&self, ticket: Ticket<C>) {
         drop(ticket);
+    }
+
+    /// What `driver` makes of the response `obs` (already observed through a ticket): done,
+    /// retry after a delay (then [`SharedLimiter::next_send`] sleeps it), or give up.
+    pub fn decide<const P: usize>(&self, driver: &mut Driver, obs: &Observation<P>) -> Decision {
+        let now = self.inner.clock.now();
+        let max_wait = self.config().max_wait;
+        let decision = driver.decide(now, obs, max_wait, &mut rand::rng());
+        self.counted(decision)
+    }
+
+    /// What `driver` makes of a request that got no response.
+    pub fn decide_lost(&self, driver: &mut Driver) -> Decision {
+        let now = self.inner.clock.now();
+        let max_wait = self.config().max_wait;
+        let decision = driver.decide_lost(now, max_wait, &mut rand::rng());
+        self.counted(decision)
+    }
+
+    fn counted(&self, decision: Decision) -> Decision {
+        if matches!(decision, Decision::Retry { .. }) {
+            self.inner.stats.record_retry();
+        }
+        decision
     }
 
     /// A state kept in Redis outlives every process: there is nothing to save.
     fn state_is_local(&self) -> Result<(), Error> {
         #[cfg(feature = "redis")]
         if self.inner.remote.is_some() {
-            return Err(Error::InvalidRequest(
-                "the limiter's state lives in Redis: nothing to save or restore".into(),
-            ));
+            return Err(Error::StateInStore);
         }
         Ok(())
     }
@@ -407,7 +524,7 @@ impl<C: Clock> SharedLimiter<C> {
         self.lock()
             .restore(now, unix_ms, state)
             .map_err(Error::State)?;
-        self.inner.changed.notify_all();
+        self.inner.wake();
         Ok(())
     }
 }

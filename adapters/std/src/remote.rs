@@ -3,12 +3,10 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
-use crate::shared::{Inner, Rate, SharedLimiter, Ticket, std_windows};
-use headroom_core::{
-    Cause, Config, Cost, Decision, Denied, Driver, Duration, Key, Limiter, Observation,
-};
+use crate::shared::{Inner, Poll, Rate, SharedLimiter, Ticket, std_windows};
+use headroom_core::{Cause, Config, Cost, Denied, Duration, Key, Limiter, Observation};
 use headroom_redis::{Acquired, RedisLimiter, RemoteGrant};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 
 /// How often an unreachable store is asked again while a caller waits for it.
 const STORE_RETRY: Duration = Duration::from_millis(250);
@@ -35,14 +33,11 @@ impl<C: Clock> SharedLimiter<C> {
     ) -> Result<Self, Error> {
         let windows: Vec<(u32, Duration)> = rates.iter().map(|r| (r.quota, r.per)).collect();
         let store = RedisLimiter::connect(url, identity, &windows, config).map_err(Error::Store)?;
+        // Only the local limiter's configuration is used: the state is in Redis.
+        let mut inner = Inner::new(Limiter::new(std_windows(rates)?, config), clock);
+        inner.remote = Some(store);
         Ok(SharedLimiter {
-            inner: Arc::new(Inner {
-                // Only its configuration is used: the state is in Redis.
-                limiter: Mutex::new(Limiter::new(std_windows(rates)?, config)),
-                changed: Condvar::new(),
-                clock,
-                remote: Some(store),
-            }),
+            inner: Arc::new(inner),
         })
     }
 
@@ -54,15 +49,6 @@ impl<C: Clock> SharedLimiter<C> {
         }
     }
 
-    fn max_wait(&self) -> Duration {
-        self.inner
-            .limiter
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .config()
-            .max_wait
-    }
-
     pub(crate) fn try_remote(
         &self,
         store: &RedisLimiter,
@@ -70,7 +56,7 @@ impl<C: Clock> SharedLimiter<C> {
         cost: Cost,
     ) -> Result<Ticket<C>, Denied> {
         let now = self.inner.clock.now();
-        let max_wait = self.max_wait();
+        let max_wait = self.config().max_wait;
         let (wait, cause) = match store.try_acquire_with(key, cost) {
             Ok(Acquired::Granted(g)) => return Ok(self.remote_ticket(g)),
             Ok(Acquired::Wait { wait, cause }) => (wait, cause),
@@ -86,56 +72,56 @@ impl<C: Clock> SharedLimiter<C> {
         })
     }
 
-    /// Asks the store until it grants, sleeping as it says (or, while it does not answer, up
-    /// to `max_wait` in all): the core's driver still decides when a retry may go.
-    pub(crate) fn next_remote(
+    /// One ask of the store. While it does not answer, callers are told to ask again soon;
+    /// once that has gone on for `max_wait`, [`Error::Store`].
+    pub(crate) fn poll_remote(
         &self,
         store: &RedisLimiter,
-        driver: &mut Driver,
         key: Key,
         cost: Cost,
-    ) -> Result<Ticket<C>, Error> {
-        let max_wait = self.max_wait();
-        let started = self.inner.clock.now();
-        loop {
-            let now = self.inner.clock.now();
-            let wait = if now < driver.resume_at() {
-                driver.resume_at().saturating_duration_since(now)
-            } else {
-                match store.try_acquire_with(key, cost) {
-                    Ok(Acquired::Granted(g)) => return Ok(self.remote_ticket(g)),
-                    Ok(Acquired::Wait { wait, cause }) if wait > max_wait => {
-                        return Err(Error::WouldWait { wait, cause });
-                    }
-                    Ok(Acquired::Wait { wait, .. }) => wait,
-                    Err(e) if e.is_unavailable() => {
-                        // The call itself may have taken its whole timeout: ask again only
-                        // while another try fits in max_wait.
-                        let spent = self.inner.clock.now().saturating_duration_since(started);
-                        if spent + STORE_RETRY >= max_wait {
-                            return Err(Error::Store(e));
-                        }
-                        log::warn!("headroom: {e}; asking again");
-                        STORE_RETRY
-                    }
-                    Err(e) => return Err(Error::Store(e)),
-                }
-            };
-            let guard = self.inner.limiter.lock().unwrap_or_else(|p| p.into_inner());
-            drop(self.inner.clock.wait(&self.inner.changed, guard, wait));
+    ) -> Result<Poll<C>, Error> {
+        let max_wait = self.config().max_wait;
+        let asked = self.inner.clock.now();
+        let reply = store.try_acquire_with(key, cost);
+        if reply.is_ok() {
+            *self
+                .inner
+                .store_down_since
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = None;
         }
-    }
-
-    pub(crate) fn answered_remote<const P: usize>(
-        &self,
-        store: &RedisLimiter,
-        driver: &mut Driver,
-        ticket: Ticket<C>,
-        obs: &Observation<P>,
-    ) -> Decision {
-        self.observe_remote(store, ticket, obs);
-        let now = self.inner.clock.now();
-        driver.decide(now, obs, self.max_wait(), &mut rand::rng())
+        match reply {
+            Ok(Acquired::Granted(g)) => Ok(Poll::Send(self.remote_ticket(g))),
+            Ok(Acquired::Wait { wait, cause }) if wait > max_wait => {
+                Err(Error::WouldWait { wait, cause })
+            }
+            Ok(Acquired::Wait { wait, cause }) => Ok(Poll::Wait {
+                wait,
+                cause: Some(cause),
+            }),
+            Err(e) if e.is_unavailable() => {
+                // The call itself may have taken its whole timeout: ask again only while
+                // another try fits in max_wait.
+                let now = self.inner.clock.now();
+                let since = {
+                    let mut down = self
+                        .inner
+                        .store_down_since
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner());
+                    *down.get_or_insert(asked)
+                };
+                if now.saturating_duration_since(since) + STORE_RETRY >= max_wait {
+                    return Err(Error::Store(e));
+                }
+                log::warn!("headroom: {e}; asking again");
+                Ok(Poll::Wait {
+                    wait: STORE_RETRY,
+                    cause: Some(Cause::StoreUnavailable),
+                })
+            }
+            Err(e) => Err(Error::Store(e)),
+        }
     }
 
     pub(crate) fn observe_remote<const P: usize>(
@@ -151,6 +137,6 @@ impl<C: Clock> SharedLimiter<C> {
                 log::warn!("headroom: {e}");
             }
         }
-        self.inner.changed.notify_all();
+        self.inner.wake();
     }
 }
