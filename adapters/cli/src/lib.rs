@@ -7,8 +7,10 @@
 //! | [`fetch`] | `headroom fetch`: URLs through one shared limiter, N threads |
 //! | [`serve`] | `headroom serve`: a local SynthLink-compatible API |
 //! | [`demo`] | `headroom demo`: serve + fetch in-process, against the ideal schedule |
+//! | [`peers`] | (for tests) third-party peers: express-rate-limit |
 
 pub mod demo;
 pub mod fetch;
 pub mod inspect;
+pub mod peers;
 pub mod serve;

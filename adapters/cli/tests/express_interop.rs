@@ -12,10 +12,8 @@
 //! knows the minute window from `RateLimit-Policy`), and one per minute window with legacy
 //! headers (which carry no window); configured with the minute rate, none at all.
 
+use headroom_cli::peers::{ExpressPeer as Peer, express};
 use headroom_ureq::{Client, Rate, SharedLimiter};
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
 // Windows of 8 s and more: the limiter's send-time guard is 1/64 of a window (125 ms here), and
 // on a loaded machine a request can reach the server that much later than it was granted.
@@ -23,64 +21,6 @@ const MINUTE: (u32, u64) = (6, 8);
 const DAY: (u32, u64) = (15, 24);
 /// More than a day window's quota, so every run crosses a day reset.
 const BATCH: u32 = 20;
-
-struct Peer {
-    child: Child,
-    ports: serde_json::Value,
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the express peer, or says why it cannot (failing when peers are required).
-fn peer() -> Option<Peer> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/express");
-    let unavailable = |why: String| {
-        if std::env::var_os("HEADROOM_REQUIRE_PEERS").is_some() {
-            panic!("express peer required but unavailable: {why}");
-        }
-        // Written to the stream itself, so plain `cargo test` shows it: the harness captures
-        // `eprintln!` of a passing test.
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipping express-rate-limit interop: {why}"
-        );
-        None
-    };
-    if !dir.join("node_modules/express-rate-limit").is_dir() {
-        return unavailable(format!("run `npm ci` in {}", dir.display()));
-    }
-    let spawned = Command::new("node")
-        .arg("server.js")
-        .current_dir(&dir)
-        .env("MINUTE_LIMIT", MINUTE.0.to_string())
-        .env("MINUTE_MS", (MINUTE.1 * 1000).to_string())
-        .env("DAY_LIMIT", DAY.0.to_string())
-        .env("DAY_MS", (DAY.1 * 1000).to_string())
-        .stdout(Stdio::piped())
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) => return unavailable(format!("cannot run node: {e}")),
-    };
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("piped");
-    let read = BufReader::new(stdout).read_line(&mut line);
-    let mut peer = Peer {
-        child,
-        ports: serde_json::Value::Null,
-    };
-    match (read, serde_json::from_str(&line)) {
-        (Ok(n), Ok(ports)) if n > 0 => peer.ports = ports,
-        _ => panic!("the express peer did not start (first line: {line:?})"),
-    }
-    Some(peer)
-}
 
 /// What one client saw working through the batch.
 #[derive(Debug)]
@@ -94,7 +34,7 @@ struct Run {
 }
 
 fn run(peer: &Peer, mode: &'static str, configured: bool) -> Run {
-    let port = peer.ports[mode].as_u64().expect("port for mode");
+    let port = peer.port(mode).expect("port for mode");
     let rates: Vec<Rate> = if configured {
         vec![format!("{}/{}s", MINUTE.0, MINUTE.1).parse().unwrap()]
     } else {
@@ -133,7 +73,9 @@ fn run(peer: &Peer, mode: &'static str, configured: bool) -> Run {
 
 #[test]
 fn express_rate_limit_in_every_header_mode() {
-    let Some(peer) = peer() else { return };
+    let Some(peer) = express("express-rate-limit interop", MINUTE, DAY) else {
+        return;
+    };
     let modes = ["draft-6", "draft-7", "draft-8", "legacy"];
     let runs: Vec<Run> = std::thread::scope(|s| {
         let handles: Vec<_> = modes

@@ -23,6 +23,8 @@ pub enum Error {
     NoWallClock,
     /// The limiter's state lives in Redis: there is nothing to save or restore.
     StateInStore,
+    /// The task asking the store was cancelled or failed: nothing was sent.
+    Interrupted,
     /// The shared store holding the identity's state could not decide (unreachable for
     /// longer than `max_wait`, or refusing): nothing was sent.
     #[cfg(feature = "redis")]
@@ -42,6 +44,7 @@ impl fmt::Display for Error {
             Error::NoWallClock => {
                 f.write_str("the wall clock is unknown: cannot date a limiter state")
             }
+            Error::Interrupted => f.write_str("the limiter's task was interrupted: nothing sent"),
             Error::StateInStore => {
                 f.write_str("the limiter's state lives in Redis: nothing to save or restore")
             }

@@ -311,6 +311,16 @@ impl<C: Clock> SharedLimiter<C> {
         &self.inner.stats
     }
 
+    /// True when the identity's state lives in a shared store (Redis): then every step is a
+    /// network round trip, which async callers should not make on a runtime thread.
+    pub fn is_remote(&self) -> bool {
+        #[cfg(feature = "redis")]
+        if self.inner.remote.is_some() {
+            return true;
+        }
+        false
+    }
+
     /// The configuration: guards, caps, and `max_wait`.
     pub fn config(&self) -> Config {
         self.lock().config()
