@@ -1,7 +1,7 @@
 //! # headroom-reqwest
 //!
 //! Rate limits for async [reqwest](https://docs.rs/reqwest) programs, as a
-//! [reqwest-middleware](https://docs.rs/reqwest-middleware) [`Middleware`]: one
+//! [reqwest-middleware](https://docs.rs/reqwest-middleware) `Middleware`: one
 //! [`SharedLimiter`] per identity, in an `Arc` inside, is shared by every task.
 //!
 //! - Before each attempt, [`Pacing`] waits (tokio's sleep, woken early when another task's

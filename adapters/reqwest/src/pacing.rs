@@ -72,7 +72,7 @@ impl Pacing {
         self
     }
 
-    /// When and how often to retry ([`RetryPolicy::NEVER`]-like policies turn retries off).
+    /// When and how often to retry (`max_retries: 0` turns retries off).
     #[must_use]
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
