@@ -71,6 +71,8 @@
 //! own grants still in flight. Credentials in the URL (`redis://user:password@host`) are used for
 //! AUTH and never appear in logs or errors.
 
+#[cfg(feature = "tokio")]
+mod aio;
 mod error;
 pub mod server;
 mod store;

@@ -65,15 +65,18 @@ struct WindowArg {
 /// A limiter whose state lives in Redis, shared by every process of one identity.
 /// `Send + Sync`: threads share one, each step takes its connection for one round trip.
 pub struct RedisLimiter {
-    client: Client,
+    pub(crate) client: Client,
     connection: Mutex<Option<Connection>>,
     script: Script,
     keys: Vec<String>,
     windows: Vec<WindowArg>,
     config: Config,
-    timeout: Duration,
+    pub(crate) timeout: Duration,
     in_flight_lifetime: Duration,
-    secret: Option<String>,
+    pub(crate) secret: Option<String>,
+    /// The tokio connection, made on the first async step.
+    #[cfg(feature = "tokio")]
+    pub(crate) manager: std::sync::OnceLock<redis::aio::ConnectionManager>,
     /// Tests pass their own clock; otherwise the script reads Redis's `TIME`.
     clock: Option<Box<dyn Fn() -> u64 + Send + Sync>>,
     /// This process's grants in flight, and the state's epoch last seen: when Redis answers
@@ -140,6 +143,8 @@ impl RedisLimiter {
             secret,
             clock: None,
             outstanding: Mutex::new((BTreeSet::new(), None)),
+            #[cfg(feature = "tokio")]
+            manager: std::sync::OnceLock::new(),
         })
     }
 
@@ -180,11 +185,20 @@ impl RedisLimiter {
     /// Grants a request of `cost` for `key` now, in one round trip, or says how long to wait
     /// (nothing consumed): every window and budget it falls under has room for all of it.
     pub fn try_acquire_with(&self, key: Key, cost: Cost) -> Result<Acquired, Error> {
+        let reply = self.run(&self.acquire_args(key, cost))?;
+        self.acquired(key, cost, &reply)
+    }
+
+    pub(crate) fn acquire_args(&self, key: Key, cost: Cost) -> Vec<String> {
         let mut args = self.common("acquire");
         args.push(key_arg(key));
         args.push(cost.request_count().to_string());
         args.push(cost.byte_count().to_string());
-        let reply = self.run(&args)?;
+        args
+    }
+
+    /// What an acquire's reply says.
+    pub(crate) fn acquired(&self, key: Key, cost: Cost, reply: &Value) -> Result<Acquired, Error> {
         let bad = || Error::Store {
             detail: format!("unexpected acquire reply {reply:?}"),
         };
@@ -230,6 +244,14 @@ impl RedisLimiter {
         grant: RemoteGrant,
         obs: &Observation<P>,
     ) -> Result<(), Error> {
+        self.run(&self.observe_args(grant, obs)).map(drop)
+    }
+
+    pub(crate) fn observe_args<const P: usize>(
+        &self,
+        grant: RemoteGrant,
+        obs: &Observation<P>,
+    ) -> Vec<String> {
         self.outstanding().0.remove(&grant.member);
         let mut args = self.common("observe");
         args.push(grant.member.clone());
@@ -282,16 +304,20 @@ impl RedisLimiter {
                 wait.as_millis().to_string(),
             ]),
         });
-        self.run(&args).map(drop)
+        args
     }
 
     /// The request `grant` allowed got no response: it stays counted in the windows (it may
     /// have reached the server) and is no longer in flight.
     pub fn release(&self, grant: RemoteGrant) -> Result<(), Error> {
+        self.run(&self.release_args(grant)).map(drop)
+    }
+
+    pub(crate) fn release_args(&self, grant: RemoteGrant) -> Vec<String> {
         self.outstanding().0.remove(&grant.member);
         let mut args = self.common("release");
         args.push(grant.member);
-        self.run(&args).map(drop)
+        args
     }
 
     /// The arguments every step starts with.
@@ -325,7 +351,15 @@ impl RedisLimiter {
     /// without it), this process's grants in flight added to the new state.
     fn run(&self, args: &[String]) -> Result<Value, Error> {
         let reply = self.call(args)?;
-        let epoch = match &reply {
+        if let Some(readd) = self.readd_after(&reply) {
+            self.call(&readd)?;
+        }
+        Ok(reply)
+    }
+
+    /// The `readd` step to run after `reply`, when it shows a state begun since the last.
+    pub(crate) fn readd_after(&self, reply: &Value) -> Option<Vec<String>> {
+        let epoch = match reply {
             Value::Array(items) => match items.last() {
                 Some(Value::Int(e)) => Some(*e),
                 _ => None,
@@ -338,16 +372,14 @@ impl RedisLimiter {
             o.1 = epoch.or(o.1);
             lost.then(|| o.0.iter().cloned().collect::<Vec<_>>())
         };
-        if let Some(members) = lost.filter(|m| !m.is_empty()) {
-            log::warn!(
-                "headroom-redis: Redis lost the identity's state; {} grant(s) in flight re-added",
-                members.len()
-            );
-            let mut readd = self.common("readd");
-            readd.extend(members);
-            self.call(&readd)?;
-        }
-        Ok(reply)
+        let members = lost.filter(|m| !m.is_empty())?;
+        log::warn!(
+            "headroom-redis: Redis lost the identity's state; {} grant(s) in flight re-added",
+            members.len()
+        );
+        let mut readd = self.common("readd");
+        readd.extend(members);
+        Some(readd)
     }
 
     /// One script call: `EVALSHA`, reloading the script on `NOSCRIPT`. A connection that
@@ -362,6 +394,15 @@ impl RedisLimiter {
                 detail: "no connection".into(),
             });
         };
+        let reply = self.invocation(args).invoke::<Value>(connection);
+        let reply = self.checked(reply);
+        if reply.as_ref().is_err_and(Error::is_unavailable) {
+            *slot = None;
+        }
+        reply
+    }
+
+    pub(crate) fn invocation(&self, args: &[String]) -> redis::ScriptInvocation<'_> {
         let mut invocation = self.script.prepare_invoke();
         for k in &self.keys {
             invocation.key(k);
@@ -369,17 +410,15 @@ impl RedisLimiter {
         for a in args {
             invocation.arg(a);
         }
-        match invocation.invoke::<Value>(connection) {
-            Ok(v) => Ok(v),
-            Err(e) => {
-                let error = Error::from_redis(&e, self.secret.as_deref());
-                if error.is_unavailable() {
-                    *slot = None;
-                }
-                log::warn!("headroom-redis: {error}");
-                Err(error)
-            }
-        }
+        invocation
+    }
+
+    pub(crate) fn checked(&self, reply: redis::RedisResult<Value>) -> Result<Value, Error> {
+        reply.map_err(|e| {
+            let error = Error::from_redis(&e, self.secret.as_deref());
+            log::warn!("headroom-redis: {error}");
+            error
+        })
     }
 
     fn open(&self) -> Result<Connection, Error> {

@@ -33,7 +33,8 @@
 //! call [`install_crypto_provider`] before building a client yourself.
 //!
 //! With the `redis` feature, a limiter from `SharedLimiter::with_redis` shares the identity's
-//! quota exactly with every process; its round trips run on tokio's blocking pool.
+//! quota exactly with every process; its round trips are awaited through redis-rs's connection
+//! manager, never blocking the runtime.
 
 mod pacing;
 

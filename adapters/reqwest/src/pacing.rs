@@ -112,17 +112,7 @@ impl Pacing {
         loop {
             // Listening first: a wake-up between the poll and the sleep is not missed.
             let listener = self.limiter.listen();
-            let poll = if self.limiter.is_remote() {
-                let (limiter, mut d) = (self.limiter.clone(), *driver);
-                let (poll, d) =
-                    tokio::task::spawn_blocking(move || (limiter.poll_send(&mut d, key, cost), d))
-                        .await
-                        .map_err(|_| headroom_std::Error::Interrupted)?;
-                *driver = d;
-                poll?
-            } else {
-                self.limiter.poll_send(driver, key, cost)?
-            };
+            let poll = self.limiter.poll_send_async(driver, key, cost).await?;
             match poll {
                 Poll::Send(ticket) => return Ok(ticket),
                 Poll::Wait { wait, cause } => {
@@ -134,23 +124,6 @@ impl Pacing {
                     let sleep = std::time::Duration::from_millis(wait.as_millis());
                     let _ = tokio::time::timeout(sleep, listener).await;
                 }
-            }
-        }
-    }
-
-    /// Feeds the response (or its absence) to the limiter, off the runtime when it is remote.
-    async fn hand_back(&self, ticket: Ticket, obs: Option<Observation>) {
-        if self.limiter.is_remote() {
-            let limiter = self.limiter.clone();
-            let _ = tokio::task::spawn_blocking(move || match obs {
-                Some(obs) => limiter.observe(ticket, &obs),
-                None => limiter.lost(ticket),
-            })
-            .await;
-        } else {
-            match obs {
-                Some(obs) => self.limiter.observe(ticket, &obs),
-                None => self.limiter.lost(ticket),
             }
         }
     }
@@ -185,7 +158,9 @@ impl Middleware for Pacing {
             let response = match next.clone().run(request, extensions).await {
                 Ok(response) => response,
                 Err(e) => {
-                    self.hand_back(ticket, None).await;
+                    self.limiter
+                        .hand_back_async(ticket, None::<&Observation>)
+                        .await;
                     log::debug!("headroom: {url}: {e}");
                     match (self.limiter.decide_lost(&mut driver), replay) {
                         (Decision::Retry { after, .. }, Some(again)) => {
@@ -203,7 +178,7 @@ impl Middleware for Pacing {
             let (response, obs) = read(response, unix_now(self.limiter.clock())).await;
             log_ignored(&obs);
             let decision = self.limiter.decide(&mut driver, &obs);
-            self.hand_back(ticket, Some(obs)).await;
+            self.limiter.hand_back_async(ticket, Some(&obs)).await;
             let stopped = match (decision, replay) {
                 (Decision::Done, _) => None,
                 (Decision::Retry { after, .. }, Some(again)) => {

@@ -80,9 +80,30 @@ impl<C: Clock> SharedLimiter<C> {
         key: Key,
         cost: Cost,
     ) -> Result<Poll<C>, Error> {
-        let max_wait = self.config().max_wait;
         let asked = self.inner.clock.now();
         let reply = store.try_acquire_with(key, cost);
+        self.remote_poll(asked, reply)
+    }
+
+    /// [`SharedLimiter::poll_remote`] awaited, on tokio.
+    pub(crate) async fn poll_remote_async(
+        &self,
+        store: &RedisLimiter,
+        key: Key,
+        cost: Cost,
+    ) -> Result<Poll<C>, Error> {
+        let asked = self.inner.clock.now();
+        let reply = store.try_acquire_with_async(key, cost).await;
+        self.remote_poll(asked, reply)
+    }
+
+    /// What the store's reply to an ask made at `asked` means for the caller.
+    fn remote_poll(
+        &self,
+        asked: headroom_core::time::Instant,
+        reply: Result<Acquired, headroom_redis::Error>,
+    ) -> Result<Poll<C>, Error> {
+        let max_wait = self.config().max_wait;
         if reply.is_ok() {
             *self
                 .inner
@@ -122,6 +143,25 @@ impl<C: Clock> SharedLimiter<C> {
             }
             Err(e) => Err(Error::Store(e)),
         }
+    }
+
+    /// Hands `ticket`'s grant back to the store, awaited: with the response `obs`, or as lost.
+    pub(crate) async fn hand_back_remote<const P: usize>(
+        &self,
+        store: &RedisLimiter,
+        mut ticket: Ticket<C>,
+        obs: Option<&Observation<P>>,
+    ) {
+        if let Some(grant) = ticket.remote.take() {
+            let done = match obs {
+                Some(obs) => store.observe_async(grant, obs).await,
+                None => store.release_async(grant).await,
+            };
+            if let Err(e) = done {
+                log::warn!("headroom: {e}");
+            }
+        }
+        self.inner.wake();
     }
 
     pub(crate) fn observe_remote<const P: usize>(

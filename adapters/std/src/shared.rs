@@ -446,6 +446,48 @@ impl<C: Clock> SharedLimiter<C> {
         Some((denied.until.saturating_duration_since(now), what))
     }
 
+    /// [`SharedLimiter::poll_send`] for async callers on tokio: a limiter kept in Redis asks
+    /// it without blocking the runtime's thread.
+    pub async fn poll_send_async(
+        &self,
+        driver: &mut Driver,
+        key: Key,
+        cost: Cost,
+    ) -> Result<Poll<C>, Error> {
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.inner.remote {
+            let now = self.inner.clock.now();
+            if now < driver.resume_at() {
+                let wait = driver.resume_at().saturating_duration_since(now);
+                return Ok(Poll::Wait { wait, cause: None });
+            }
+            return self.poll_remote_async(store, key, cost).await;
+        }
+        self.poll_send(driver, key, cost)
+    }
+
+    /// [`SharedLimiter::observe`] (with `Some(obs)`) or [`SharedLimiter::lost`] (with `None`)
+    /// for async callers: a limiter kept in Redis is told without blocking the runtime.
+    pub async fn hand_back_async<const P: usize>(
+        &self,
+        ticket: Ticket<C>,
+        obs: Option<&Observation<P>>,
+    ) {
+        #[cfg(feature = "redis")]
+        if let Some(store) = &self.inner.remote {
+            match obs {
+                Some(obs) => self.inner.stats.record_status(obs.status().unwrap_or(0)),
+                None => self.inner.stats.record_lost(),
+            }
+            self.hand_back_remote(store, ticket, obs).await;
+            return;
+        }
+        match obs {
+            Some(obs) => self.observe(ticket, obs),
+            None => self.lost(ticket),
+        }
+    }
+
     /// A listener that fires when quota may have been freed (a response observed, a ticket
     /// released): await it beside the sleep [`Poll::Wait`] asks for.
     pub fn listen(&self) -> EventListener {
