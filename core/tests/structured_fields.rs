@@ -164,3 +164,39 @@ fn httpwg_structured_field_tests() {
         failures.join("\n")
     );
 }
+
+mod sf_expected;
+#[path = "shared/sf.rs"]
+#[allow(dead_code)] // the runner on the device prints `Case::name`
+mod shared_sf;
+
+/// The same suite through the body the on-target runner runs (`shared/sf.rs`), so both
+/// check one thing.
+#[test]
+fn httpwg_cases_through_the_shared_body() {
+    let dir = suite_dir();
+    let cases = sf_expected::cases(&dir);
+    assert!(cases.len() > 1000, "{} cases", cases.len());
+    let mut failures = Vec::new();
+    let mut buf = vec![0u8; 64 << 10];
+    for (name, header_type, raw, must_fail, can_fail, expected) in &cases {
+        let lines: Vec<&[u8]> = raw.iter().map(|l| l.as_bytes()).collect();
+        let case = shared_sf::Case {
+            name,
+            header_type,
+            raw: &lines,
+            must_fail: *must_fail,
+            can_fail: *can_fail,
+            expected,
+        };
+        if let Err(why) = shared_sf::check(&case, &mut buf) {
+            failures.push(format!("{name}: {why:?} (expected {expected})"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failed: {:#?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
+}

@@ -92,6 +92,10 @@ enum Command {
         /// window (as express-rate-limit's memory store and Redis INCR + EXPIRE counters do).
         #[arg(long, value_enum, default_value_t = serve::WindowStart::Clock)]
         window_start: serve::WindowStart,
+        /// Serve HTTPS with a certificate made at start (self-signed, CN=localhost, for
+        /// localhost and 127.0.0.1); where it is written (PEM and DER) is printed on stderr.
+        #[arg(long)]
+        tls: bool,
     },
     /// Run serve and fetch in-process with scaled windows and compare with the ideal schedule.
     Demo {
@@ -189,6 +193,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             headers,
             fault,
             window_start,
+            tls,
         } => {
             let keys = if keys.is_empty() {
                 serve::default_keys()
@@ -202,6 +207,18 @@ fn run(command: Command) -> Result<ExitCode, String> {
             } else {
                 policies
             };
+            let tls = if tls {
+                let dir =
+                    std::env::temp_dir().join(format!("headroom-serve-{}", std::process::id()));
+                let identity = serve::TlsIdentity::generate(Some(&dir))
+                    .map_err(|e| format!("cannot make a TLS certificate: {e}"))?;
+                if let Some(path) = &identity.cert_path {
+                    eprintln!("headroom serve: certificate {}", path.display());
+                }
+                Some(identity)
+            } else {
+                None
+            };
             let options = serve::ServeOptions {
                 port,
                 policies,
@@ -209,6 +226,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 headers,
                 fault,
                 window_start,
+                tls,
             };
             let server = serve::spawn(options.clone(), SystemClock::new())
                 .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;

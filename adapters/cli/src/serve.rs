@@ -151,6 +151,70 @@ pub struct ServeOptions {
     pub fault: Fault,
     /// Where the windows start.
     pub window_start: WindowStart,
+    /// Serve HTTPS with this identity (see [`TlsIdentity::generate`]); plain HTTP when `None`.
+    pub tls: Option<TlsIdentity>,
+}
+
+/// A certificate made at start for `serve --tls`, and the rustls configuration serving it.
+#[derive(Clone)]
+pub struct TlsIdentity {
+    /// The server configuration (rustls, ring).
+    pub config: Arc<rustls::ServerConfig>,
+    /// The certificate, DER: a client's trust anchor (self-signed, `CN=localhost`, for the
+    /// names `localhost` and `127.0.0.1`).
+    pub cert_der: Vec<u8>,
+    /// Where the certificate was written, PEM (`cert.pem`) beside DER (`cert.der`).
+    pub cert_path: Option<std::path::PathBuf>,
+}
+
+impl std::fmt::Debug for TlsIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsIdentity")
+            .field("cert_path", &self.cert_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TlsIdentity {
+    /// A fresh self-signed ECDSA P-256 certificate for `localhost` and `127.0.0.1`, its
+    /// common name `localhost` (embedded-tls matches the common name), written to `dir`
+    /// when given.
+    pub fn generate(dir: Option<&std::path::Path>) -> io::Result<TlsIdentity> {
+        let fail = |e: &dyn std::fmt::Display| io::Error::other(e.to_string());
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+                .map_err(|e| fail(&e))?;
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        let key = rcgen::KeyPair::generate().map_err(|e| fail(&e))?;
+        let cert = params.self_signed(&key).map_err(|e| fail(&e))?;
+        let cert_der = cert.der().to_vec();
+        let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| fail(&e))?
+            .with_no_client_auth()
+            .with_single_cert(vec![cert_der.clone().into()], key_der)
+            .map_err(|e| fail(&e))?;
+        let cert_path = match dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)?;
+                std::fs::write(dir.join("cert.der"), &cert_der)?;
+                let pem = dir.join("cert.pem");
+                std::fs::write(&pem, cert.pem())?;
+                Some(pem)
+            }
+            None => None,
+        };
+        Ok(TlsIdentity {
+            config: Arc::new(config),
+            cert_der,
+            cert_path,
+        })
+    }
 }
 
 impl Default for ServeOptions {
@@ -162,6 +226,7 @@ impl Default for ServeOptions {
             headers: HeaderMode::Full,
             fault: Fault::None,
             window_start: WindowStart::Clock,
+            tls: None,
         }
     }
 }
@@ -335,6 +400,7 @@ fn take(
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
+    tls: bool,
     stop: Arc<AtomicBool>,
     /// Counters.
     pub stats: Arc<ServerStats>,
@@ -346,9 +412,14 @@ impl Server {
         self.addr.port()
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` when serving TLS (the name its
+    /// certificate carries).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        }
     }
 }
 
@@ -379,6 +450,7 @@ pub fn spawn<C: Clock>(options: ServeOptions, clock: C) -> io::Result<Server> {
         stats: stats.clone(),
     });
     let stopping = stop.clone();
+    let tls = shared.options.tls.is_some();
     std::thread::Builder::new()
         .name("headroom-serve".into())
         .spawn(move || {
@@ -389,23 +461,43 @@ pub fn spawn<C: Clock>(options: ServeOptions, clock: C) -> io::Result<Server> {
                 let Ok(stream) = stream else { continue };
                 let shared = shared.clone();
                 let _ = std::thread::Builder::new().spawn(move || {
-                    if let Err(e) = connection(stream, &shared) {
+                    if let Err(e) = serve_stream(stream, &shared) {
                         log::debug!("serve: connection ended: {e}");
                     }
                 });
             }
         })?;
-    Ok(Server { addr, stop, stats })
+    Ok(Server {
+        addr,
+        tls,
+        stop,
+        stats,
+    })
+}
+
+/// One accepted connection, in TLS when serving it.
+fn serve_stream<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()> {
+    stream.set_nodelay(true)?;
+    match &shared.options.tls {
+        Some(identity) => {
+            let conn = rustls::ServerConnection::new(Arc::clone(&identity.config))
+                .map_err(io::Error::other)?;
+            let mut tls = rustls::StreamOwned::new(conn, stream);
+            let served = connection(&mut tls, shared);
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+            served
+        }
+        None => connection(stream, shared),
+    }
 }
 
 const MAX_HEAD: usize = 16 * 1024;
 const MAX_BODY: u64 = 1 << 20;
 
 /// Serves requests on one keep-alive connection. The whole head is read before answering.
-fn connection<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()> {
-    stream.set_nodelay(true)?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut out = stream;
+fn connection<C: Clock, S: Read + Write>(stream: S, shared: &Shared<C>) -> io::Result<()> {
+    let mut reader = BufReader::new(stream);
     loop {
         let mut head = Vec::new();
         // A request starts with a method token. Anything else (a TLS ClientHello sent to
@@ -415,7 +507,13 @@ fn connection<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()>
             None => return Ok(()),
             Some(b) if b.is_ascii_alphabetic() || matches!(b, b'\r' | b'\n') => {}
             Some(_) => {
-                return write_response(&mut out, 400, &[], b"{\"error\": \"Bad Request\"}", true);
+                return write_response(
+                    reader.get_mut(),
+                    400,
+                    &[],
+                    b"{\"error\": \"Bad Request\"}",
+                    true,
+                );
             }
         }
         loop {
@@ -426,7 +524,7 @@ fn connection<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()>
             }
             if head.len() > MAX_HEAD {
                 let body = b"{\"error\": \"Request Header Fields Too Large\"}";
-                return write_response(&mut out, 431, &[], body, true);
+                return write_response(reader.get_mut(), 431, &[], body, true);
             }
             if matches!(&head[line_start..], b"\r\n" | b"\n") {
                 if line_start == 0 {
@@ -439,7 +537,13 @@ fn connection<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()>
         let mut fields = [httparse::EMPTY_HEADER; 64];
         let mut req = httparse::Request::new(&mut fields);
         if req.parse(&head).map(|s| s.is_partial()).unwrap_or(true) {
-            return write_response(&mut out, 400, &[], b"{\"error\": \"Bad Request\"}", true);
+            return write_response(
+                reader.get_mut(),
+                400,
+                &[],
+                b"{\"error\": \"Bad Request\"}",
+                true,
+            );
         }
         let header = |name: &str| {
             req.headers
@@ -452,7 +556,7 @@ fn connection<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()>
             .unwrap_or(0);
         if length > MAX_BODY || header("transfer-encoding").is_some() {
             return write_response(
-                &mut out,
+                reader.get_mut(),
                 413,
                 &[],
                 b"{\"error\": \"Payload Too Large\"}",
@@ -475,7 +579,7 @@ fn connection<C: Clock>(stream: TcpStream, shared: &Shared<C>) -> io::Result<()>
             _ => &shared.stats.other,
         };
         counter.fetch_add(1, Ordering::Relaxed);
-        write_response(&mut out, status, &headers, body.as_bytes(), close)?;
+        write_response(reader.get_mut(), status, &headers, body.as_bytes(), close)?;
         if close {
             return Ok(());
         }
@@ -594,7 +698,7 @@ fn date(unix_ms: u64) -> String {
 }
 
 fn write_response(
-    out: &mut TcpStream,
+    out: &mut impl Write,
     status: u16,
     headers: &[(&str, String)],
     body: &[u8],

@@ -1,63 +1,106 @@
-//! A small HTTP/1.1 client over [`embedded_nal_async`], rate limited end to end.
+//! An HTTP/1.1 client for devices, rate limited end to end, over any
+//! [`embedded_nal_async`] stack (embassy-net's `TcpClient` and `DnsSocket` on a device).
 //!
-//! httparse reads the response head (zero-copy, in the caller's buffer) rather than reqwless:
-//! the client needs the raw header lines for the core anyway, httparse is the smaller of the two
-//! in flash, and its only job here is a head, not a whole client with its own buffering. TLS is
-//! the transport's business: pass a [`TcpConnect`] whose connections are TLS streams.
+//! [reqwless](https://docs.rs/reqwless) opens the connection: DNS, TCP, and with the `tls`
+//! feature TLS 1.3 through embedded-tls, the URL's host as SNI, so a firmware that has
+//! reqwless links one HTTP and one TLS stack. This module writes the request and reads the
+//! response into the caller's buffer itself (`wire.rs`): the core needs the raw head
+//! after the body is in, which reqwless's reader overwrites. One request per connection
+//! (`Connection: close`); bodies by `Content-Length`, chunked, or to the end of the stream.
 //!
-//! One request per connection (`Connection: close`); the body is read by `Content-Length`, or
-//! to the end of the stream. Chunked responses are refused ([`HttpError::Unsupported`]).
+//! Every exchange has a deadline ([`Client::with_timeout`], 30 s by default): a server that
+//! drips a byte a second, or never ends its body, ends in [`HttpError::Timeout`] or
+//! [`HttpError::BodyTooLarge`], never a hang or a write past a buffer.
 
+use crate::wire::{MAX_HEADERS, Placed, read_response};
 use crate::{Error, SharedLimiter};
-use core::net::{IpAddr, Ipv4Addr, SocketAddr};
+use core::net::{IpAddr, Ipv4Addr};
 use embassy_sync::blocking_mutex::raw::RawMutex;
-use embedded_io_async::{Read, Write};
+use embedded_io_async::Write;
 use embedded_nal_async::{AddrType, Dns, TcpConnect};
 use headroom_core::header::parse_digits;
 use headroom_core::{Defaults, Method, RetryPolicy, Tuning, Windows};
 use rand_core::Rng;
 
-/// Headers read from a response head at most.
-const MAX_HEADERS: usize = 32;
-
 /// Why a request got no usable response.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum HttpError<T, D> {
-    /// The URL is not `http://host[:port][/path]`.
+#[non_exhaustive]
+pub enum HttpError {
+    /// The URL is not `http[s]://host[:port][/path]`.
     Url,
+    /// An `https://` URL, and no TLS configured ([`Client::with_tls`], feature `tls`).
+    TlsNotConfigured,
     /// The host name did not resolve.
-    Dns(D),
+    Dns,
     /// Connecting, writing or reading failed.
-    Io(T),
-    /// The response head did not fit in the receive buffer.
+    Io(embedded_io_async::ErrorKind),
+    /// The TLS handshake or a TLS record failed (a certificate not signed by the CA, a name
+    /// that does not match, an unsupported cipher suite…).
+    #[cfg(feature = "tls")]
+    Tls(embedded_tls::TlsError),
+    /// The exchange took longer than the client's timeout.
+    Timeout,
+    /// The response head did not fit in the receive buffer (or had too many fields).
     HeadTooLarge,
     /// The response body did not fit in the receive buffer after its head.
     BodyTooLarge,
     /// The connection closed before a whole response arrived.
     Closed,
-    /// The response head is not HTTP/1.x.
+    /// The response is not HTTP/1.x, or its body's framing is broken.
     Malformed,
-    /// A response form this client does not read (chunked transfer coding).
-    Unsupported,
 }
 
-impl<T: core::fmt::Debug, D: core::fmt::Debug> core::fmt::Display for HttpError<T, D> {
+impl core::fmt::Display for HttpError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            HttpError::Url => f.write_str("the URL is not http://host[:port][/path]"),
-            HttpError::Dns(e) => write!(f, "the host name did not resolve: {e:?}"),
-            HttpError::Io(e) => write!(f, "connecting, writing or reading failed: {e:?}"),
+            HttpError::Url => f.write_str("the URL is not http[s]://host[:port][/path]"),
+            HttpError::TlsNotConfigured => f.write_str("an https URL, and no TLS configured"),
+            HttpError::Dns => f.write_str("the host name did not resolve"),
+            HttpError::Io(kind) => write!(f, "connecting, writing or reading failed: {kind:?}"),
+            #[cfg(feature = "tls")]
+            HttpError::Tls(e) => write!(f, "TLS failed: {e:?}"),
+            HttpError::Timeout => f.write_str("the exchange took longer than the timeout"),
             HttpError::HeadTooLarge => f.write_str("the response head does not fit the buffer"),
             HttpError::BodyTooLarge => f.write_str("the response body does not fit the buffer"),
             HttpError::Closed => f.write_str("the connection closed before a whole response"),
-            HttpError::Malformed => f.write_str("the response head is not HTTP/1.x"),
-            HttpError::Unsupported => f.write_str("chunked responses are not read"),
+            HttpError::Malformed => f.write_str("the response is not well-formed HTTP/1.x"),
         }
     }
 }
 
-impl<T: core::fmt::Debug, D: core::fmt::Debug> core::error::Error for HttpError<T, D> {}
+impl core::error::Error for HttpError {}
+
+/// TLS failures compare by kind (embedded-tls's error has no `PartialEq`).
+impl PartialEq for HttpError {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (HttpError::Io(a), HttpError::Io(b)) => a == b,
+            #[cfg(feature = "tls")]
+            (HttpError::Tls(a), HttpError::Tls(b)) => {
+                core::mem::discriminant(a) == core::mem::discriminant(b)
+            }
+            (a, b) => core::mem::discriminant(a) == core::mem::discriminant(b),
+        }
+    }
+}
+
+impl Eq for HttpError {}
+
+impl From<reqwless::Error> for HttpError {
+    fn from(e: reqwless::Error) -> Self {
+        match e {
+            reqwless::Error::Dns => HttpError::Dns,
+            reqwless::Error::Network(kind) => HttpError::Io(kind),
+            reqwless::Error::InvalidUrl(_) => HttpError::Url,
+            #[cfg(feature = "tls")]
+            reqwless::Error::Tls(e) => HttpError::Tls(e),
+            reqwless::Error::ConnectionAborted => HttpError::Closed,
+            reqwless::Error::BufferTooSmall => HttpError::HeadTooLarge,
+            _ => HttpError::Malformed,
+        }
+    }
+}
 
 /// A response, borrowing the caller's receive buffer.
 #[derive(Debug)]
@@ -66,7 +109,7 @@ pub struct Response<'b> {
     pub status: u16,
     /// The raw head (status line and header lines).
     pub head: &'b [u8],
-    /// The body.
+    /// The body (decoded, when it came chunked).
     pub body: &'b [u8],
     /// Requests sent for it (1 when not retried).
     pub attempts: u32,
@@ -86,21 +129,39 @@ impl Response<'_> {
     }
 }
 
+/// Resolves dotted-quad IPv4 literals itself (a network stack's resolver may not), and asks
+/// `D` for names.
+struct Literal<'a, D>(&'a D);
+
+impl<D: Dns> Dns for Literal<'_, D> {
+    type Error = D::Error;
+
+    async fn get_host_by_name(&self, host: &str, addr_type: AddrType) -> Result<IpAddr, D::Error> {
+        match ipv4(host) {
+            Some(ip) => Ok(IpAddr::V4(ip)),
+            None => self.0.get_host_by_name(host, addr_type).await,
+        }
+    }
+
+    async fn get_host_by_address(
+        &self,
+        addr: IpAddr,
+        result: &mut [u8],
+    ) -> Result<usize, D::Error> {
+        self.0.get_host_by_address(addr, result).await
+    }
+}
+
 /// An HTTP client drawing on one [`SharedLimiter`].
 pub struct Client<'a, T, D, M: RawMutex, W, const B: usize = 2, C = Defaults> {
     tcp: &'a T,
-    dns: &'a D,
+    dns: Literal<'a, D>,
     limiter: &'a SharedLimiter<M, W, B, C>,
     headers: &'a [(&'a str, &'a str)],
     policy: RetryPolicy,
-}
-
-/// Where a response lies in the receive buffer.
-#[derive(Clone, Copy)]
-struct Placed {
-    status: u16,
-    head: usize,
-    end: usize,
+    timeout: embassy_time::Duration,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::Tls<'a>>,
 }
 
 impl<'a, T, D, M, W, const B: usize, C> Client<'a, T, D, M, W, B, C>
@@ -120,10 +181,13 @@ where
     ) -> Self {
         Client {
             tcp,
-            dns,
+            dns: Literal(dns),
             limiter,
             headers,
             policy: RetryPolicy::DEFAULT,
+            timeout: embassy_time::Duration::from_secs(30),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 
@@ -133,47 +197,69 @@ where
         self
     }
 
+    /// The longest one exchange (connect, handshake, request, whole response) may take;
+    /// default 30 s.
+    pub fn with_timeout(mut self, timeout: embassy_time::Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// `https://` URLs through `tls` (feature `tls`): its CA, record buffers and seeds.
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, tls: crate::tls::Tls<'a>) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// GET `url`, the response read into `rx`.
     pub async fn get<'b>(
-        &self,
+        &mut self,
         url: &str,
         rx: &'b mut [u8],
         rng: &mut impl Rng,
-    ) -> Result<Response<'b>, Error<HttpError<T::Error, D::Error>>> {
+    ) -> Result<Response<'b>, Error<HttpError>> {
         self.request("GET", url, None, rx, rng).await
     }
 
     /// POST `body` to `url` (not retried unless the policy retries non-idempotent methods).
     pub async fn post<'b>(
-        &self,
+        &mut self,
         url: &str,
         body: &[u8],
         rx: &'b mut [u8],
         rng: &mut impl Rng,
-    ) -> Result<Response<'b>, Error<HttpError<T::Error, D::Error>>> {
+    ) -> Result<Response<'b>, Error<HttpError>> {
         self.request("POST", url, Some(body), rx, rng).await
     }
 
     /// Sends `method` to `url`: waits for the limiter, feeds every response back, retries as
     /// the core decides. `rx` holds the final response.
     pub async fn request<'b>(
-        &self,
+        &mut self,
         method: &str,
         url: &str,
         body: Option<&[u8]>,
         rx: &'b mut [u8],
         rng: &mut impl Rng,
-    ) -> Result<Response<'b>, Error<HttpError<T::Error, D::Error>>> {
+    ) -> Result<Response<'b>, Error<HttpError>> {
         let target = Target::parse(url).ok_or(Error::Transport(HttpError::Url))?;
+        if target.tls && !self.has_tls() {
+            return Err(Error::Transport(HttpError::TlsNotConfigured));
+        }
+        let (limiter, policy, timeout) = (self.limiter, self.policy, self.timeout);
         let mut attempts = 0;
         let placed = crate::retry(
-            self.limiter,
-            &self.policy,
+            limiter,
+            &policy,
             Method::from_name(method),
             rng,
             async |reply| {
                 attempts = reply.attempt();
-                let placed = self.exchange(method, &target, body, rx).await?;
+                let exchange = self.exchange(method, url, &target, body, rx);
+                let placed = match embassy_time::with_timeout(timeout, exchange).await {
+                    Ok(placed) => placed?,
+                    Err(_) => return Err(HttpError::Timeout),
+                };
                 answer(&rx[..placed.end], &placed, reply);
                 Ok(placed)
             },
@@ -188,27 +274,33 @@ where
         })
     }
 
+    fn has_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        false
+    }
+
     /// One request on a new connection; the response is left in `rx`.
     async fn exchange(
-        &self,
+        &mut self,
         method: &str,
+        url: &str,
         target: &Target<'_>,
         body: Option<&[u8]>,
         rx: &mut [u8],
-    ) -> Result<Placed, HttpError<T::Error, D::Error>> {
-        let ip = match ipv4(target.host) {
-            Some(ip) => IpAddr::V4(ip),
-            None => self
-                .dns
-                .get_host_by_name(target.host, AddrType::Either)
-                .await
-                .map_err(HttpError::Dns)?,
+    ) -> Result<Placed, HttpError> {
+        #[cfg(feature = "tls")]
+        let mut http = match self.tls.as_mut() {
+            Some(tls) if target.tls => {
+                reqwless::client::HttpClient::new_with_tls(self.tcp, &self.dns, tls.config())
+            }
+            _ => reqwless::client::HttpClient::new(self.tcp, &self.dns),
         };
-        let mut conn = self
-            .tcp
-            .connect(SocketAddr::new(ip, target.port))
-            .await
-            .map_err(HttpError::Io)?;
+        #[cfg(not(feature = "tls"))]
+        let mut http = reqwless::client::HttpClient::new(self.tcp, &self.dns);
+        let mut resource = http.resource(url).await?;
+        let conn = &mut resource.conn;
         let head =
             compose_head(rx, method, target, self.headers, body).ok_or(HttpError::HeadTooLarge)?;
         conn.write_all(&rx[..head]).await.map_err(HttpError::Io)?;
@@ -216,7 +308,7 @@ where
             conn.write_all(b).await.map_err(HttpError::Io)?;
         }
         conn.flush().await.map_err(HttpError::Io)?;
-        read_response(&mut conn, rx).await
+        read_response(conn, rx).await
     }
 }
 
@@ -272,102 +364,6 @@ fn compose_head(
     Some(len)
 }
 
-/// Reads a whole response into `rx`: the head, then the body by `Content-Length` or to EOF.
-async fn read_response<C: Read, D>(
-    conn: &mut C,
-    rx: &mut [u8],
-) -> Result<Placed, HttpError<C::Error, D>> {
-    let mut filled = 0;
-    let (status, head, length) = loop {
-        let Some(free) = rx.get_mut(filled..).filter(|f| !f.is_empty()) else {
-            return Err(HttpError::HeadTooLarge);
-        };
-        let n = conn.read(free).await.map_err(HttpError::Io)?;
-        if n == 0 {
-            return Err(HttpError::Closed);
-        }
-        filled += n;
-        if let Some(found) = parse_head(&rx[..filled])? {
-            break found;
-        }
-    };
-    let want = match length {
-        Length::Known(l) => head.checked_add(l).ok_or(HttpError::BodyTooLarge)?,
-        Length::ToEnd => rx.len(),
-    };
-    if want > rx.len() {
-        return Err(HttpError::BodyTooLarge);
-    }
-    while filled < want {
-        let n = conn
-            .read(&mut rx[filled..want])
-            .await
-            .map_err(HttpError::Io)?;
-        if n == 0 {
-            if length == Length::ToEnd {
-                break;
-            }
-            return Err(HttpError::Closed);
-        }
-        filled += n;
-    }
-    if length == Length::ToEnd && filled == rx.len() {
-        // More may follow than fits.
-        let mut probe = [0u8; 1];
-        if conn.read(&mut probe).await.map_err(HttpError::Io)? > 0 {
-            return Err(HttpError::BodyTooLarge);
-        }
-    }
-    Ok(Placed {
-        status,
-        head,
-        end: filled.min(want),
-    })
-}
-
-/// A complete head: status, head length, body length.
-type Head = (u16, usize, Length);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Length {
-    Known(usize),
-    ToEnd,
-}
-
-/// The status, head length and body length once the head is complete; `None` while partial.
-#[inline(never)]
-fn parse_head<T, D>(buf: &[u8]) -> Result<Option<Head>, HttpError<T, D>> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Response::new(&mut headers);
-    let head = match parsed.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return Ok(None),
-        Err(_) => return Err(HttpError::Malformed),
-    };
-    let status = parsed.code.ok_or(HttpError::Malformed)?;
-    let header = |name: &str| {
-        parsed
-            .headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value)
-    };
-    if header("transfer-encoding").is_some_and(|v| !v.eq_ignore_ascii_case(b"identity")) {
-        return Err(HttpError::Unsupported);
-    }
-    let length = match header("content-length") {
-        Some(v) => Length::Known(parse_usize(v).ok_or(HttpError::Malformed)?),
-        // No body at all for these statuses.
-        None if status == 204 || status == 304 || (100..200).contains(&status) => Length::Known(0),
-        None => Length::ToEnd,
-    };
-    Ok(Some((status, head, length)))
-}
-
-fn parse_usize(v: &[u8]) -> Option<usize> {
-    parse_digits(v.trim_ascii()).and_then(|n| usize::try_from(n).ok())
-}
-
 /// `n` in decimal, written at the end of `buf`.
 /// `usize`, not `u64`: a 32-bit device divides it in hardware, without a 64-bit division routine.
 fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &[u8] {
@@ -397,9 +393,10 @@ fn ipv4(host: &str) -> Option<Ipv4Addr> {
     parts.next().is_none().then(|| Ipv4Addr::from(octets))
 }
 
-/// The parts of an `http://` URL.
+/// The parts of an `http://` or `https://` URL.
 #[derive(Debug, PartialEq, Eq)]
 struct Target<'u> {
+    tls: bool,
     host: &'u str,
     port: u16,
     path: &'u str,
@@ -407,21 +404,30 @@ struct Target<'u> {
 
 impl<'u> Target<'u> {
     fn parse(url: &'u str) -> Option<Self> {
-        let rest = url.strip_prefix("http://")?;
+        let (tls, rest) = match url.strip_prefix("https://") {
+            Some(rest) => (true, rest),
+            None => (false, url.strip_prefix("http://")?),
+        };
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) if rest.as_bytes()[i] == b'/' => rest.split_at(i),
             Some(_) => return None,
             None => (rest, "/"),
         };
+        let default_port = if tls { 443 } else { 80 };
         let (host, port) = match authority.rsplit_once(':') {
             Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => (h, p.parse().ok()?),
-            _ => (authority, 80),
+            _ => (authority, default_port),
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        if host.is_empty() || path.bytes().any(|b| b <= b' ') {
+        if host.is_empty() || authority.contains('@') || path.bytes().any(|b| b <= b' ') {
             return None;
         }
-        Some(Target { host, port, path })
+        Some(Target {
+            tls,
+            host,
+            port,
+            path,
+        })
     }
 }
 
@@ -440,8 +446,13 @@ mod tests {
         assert_eq!((t.host, t.port, t.path), ("127.0.0.1", 80, "/"));
         let t = Target::parse("http://[::1]:81/x").unwrap();
         assert_eq!((t.host, t.port), ("::1", 81));
+        let t = Target::parse("https://api.synth-link.example/v1").unwrap();
+        assert_eq!(
+            (t.tls, t.host, t.port, t.path),
+            (true, "api.synth-link.example", 443, "/v1")
+        );
         for bad in [
-            "https://a/",
+            "https://user:pw@a/",
             "http://",
             "http://a:x/",
             "http://a/b c",
@@ -452,18 +463,7 @@ mod tests {
     }
 
     #[test]
-    fn heads() {
-        let response = b"HTTP/1.1 429 Too Many\r\nContent-Length: 5\r\nRetry-After: 3\r\n\r\nhello";
-        let ok: Result<_, HttpError<(), ()>> = parse_head(response);
-        assert_eq!(ok, Ok(Some((429, response.len() - 5, Length::Known(5)))));
-        let partial: Result<_, HttpError<(), ()>> = parse_head(b"HTTP/1.1 200 OK\r\nA: b");
-        assert!(matches!(partial, Ok(None)));
-        let chunked: Result<_, HttpError<(), ()>> =
-            parse_head(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-        assert_eq!(chunked.map(|_| ()), Err(HttpError::Unsupported));
-        let bad: Result<_, HttpError<(), ()>> =
-            parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n");
-        assert_eq!(bad.map(|_| ()), Err(HttpError::Malformed));
+    fn literals_and_decimals() {
         assert_eq!(ipv4("127.0.0.1"), Some(Ipv4Addr::new(127, 0, 0, 1)));
         for bad in [
             "256.0.0.1",

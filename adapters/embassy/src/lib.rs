@@ -28,8 +28,12 @@
 //!   the raw mutex (`CriticalSectionRawMutex`, `ThreadModeRawMutex`, `NoopRawMutex`), `const`
 //!   so it can be a `static`. [`SharedLimiter::acquire`] sleeps with embassy-time.
 //! - [`retry`]: runs a request closure on the core's retry driver ([`headroom_core::Driver`]).
-//! - [`http::Client`]: GET/POST with caller-supplied buffers, rate limited end to end. Plain
-//!   HTTP: for TLS, hand it a `TcpConnect` whose connections are TLS streams.
+//! - [`http::Client`]: GET/POST with caller-supplied buffers, rate limited end to end, over
+//!   reqwless's connections; `https://` with the `tls` feature ([`tls::Tls`]: embedded-tls,
+//!   the URL's host as SNI, the certificate checked against your CA); chunked bodies decoded
+//!   in place; a deadline on every exchange.
+//! - [`from_reqwless`]: for firmware that sends with reqwless itself (`examples/reqwless.rs`).
+//! - [`rng`]: HALs' rand_core 0.6 and 0.9 RNGs, as headroom takes them.
 //!
 //! ## Keeping what was spent across a reboot
 //!
@@ -67,8 +71,10 @@
 //!
 //! Features: `defmt` or `log` (exclusive) for diagnostics; `json` to read `retry_after` from a
 //! 429's JSON body; `legacy` (default) to read `X-RateLimit-*` and the older drafts' fields too
-//! (without it, about 2.7 KiB less flash: only the -08+ named policies of
-//! `RateLimit-Policy`/`RateLimit` are read).
+//! (without it, about 2.8 KiB less flash: only the -08+ named policies of
+//! `RateLimit-Policy`/`RateLimit` are read); `tls` for `https://` (about 213 KiB of flash,
+//! most of it embedded-tls 0.18's P-384 code, which that version always links; 20 KiB of RAM
+//! for the record buffers, yours to place).
 #![no_std]
 #![deny(unsafe_code)]
 
@@ -77,9 +83,14 @@ compile_error!("features `defmt` and `log` are mutually exclusive: pick one");
 
 mod fmt;
 
+pub mod from_reqwless;
 pub mod http;
 mod retry;
+pub mod rng;
 mod shared;
+#[cfg(feature = "tls")]
+pub mod tls;
+mod wire;
 
 pub use headroom_core;
 pub use retry::{Reply, retry, retry_with};

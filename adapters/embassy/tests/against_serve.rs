@@ -65,7 +65,7 @@ fn paces_across_windows_and_learns_the_limits() {
     let server = server(&["minute:5:1", "day:12:3"], Fault::None);
     let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
-    let client = Client::new(&stack, &stack, &limiter, KEY_A);
+    let mut client = Client::new(&stack, &stack, &limiter, KEY_A);
     let mut rng = SmallRng::seed_from_u64(1);
     let url = format!("{}/v1/records?limit=5", server.base_url());
     block_on(async {
@@ -97,7 +97,7 @@ fn tasks_share_a_static_limiter_without_429s() {
     let task = |seed: u64| {
         let (stack, url) = (&stack, &url);
         async move {
-            let client = Client::new(stack, stack, &SHARED, KEY_A);
+            let mut client = Client::new(stack, stack, &SHARED, KEY_A);
             let mut rng = SmallRng::seed_from_u64(seed);
             for _ in 0..6 {
                 let mut rx = [0u8; 2048];
@@ -118,7 +118,7 @@ fn honours_retry_after_when_another_key_spent_the_window() {
     spend_with_key_b(&server, 3);
     let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
-    let client = Client::new(&stack, &stack, &limiter, KEY_A);
+    let mut client = Client::new(&stack, &stack, &limiter, KEY_A);
     let mut rng = SmallRng::seed_from_u64(2);
     let mut rx = [0u8; 2048];
     let r = block_on(client.get(&server.base_url(), &mut rx, &mut rng)).unwrap();
@@ -134,7 +134,7 @@ fn gives_up_when_the_server_asks_for_too_long() {
     spend_with_key_b(&server, 1);
     let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
-    let client = Client::new(&stack, &stack, &limiter, KEY_A);
+    let mut client = Client::new(&stack, &stack, &limiter, KEY_A);
     let mut rng = SmallRng::seed_from_u64(3);
     let mut rx = [0u8; 2048];
     match block_on(client.get(&server.base_url(), &mut rx, &mut rng)) {
@@ -170,7 +170,7 @@ fn connection_errors_are_retried_then_reported() {
     // A server that closes every connection without answering.
     let closing = server(&["minute:60:60"], Fault::Close);
     let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
-    let client = Client::new(&stack, &stack, &limiter, KEY_A).with_retry(quick);
+    let mut client = Client::new(&stack, &stack, &limiter, KEY_A).with_retry(quick);
     let mut rx = [0u8; 1024];
     let r = block_on(client.get(&closing.base_url(), &mut rx, &mut rng));
     assert!(
@@ -210,7 +210,7 @@ fn a_request_cancelled_mid_flight_gives_its_grant_back() {
     let server = server(&["minute:5:60"], Fault::Stall);
     let limiter: SharedLimiter<NoopRawMutex, MinuteAndDay> = SharedLimiter::new(synthlink());
     let stack = Stack::default();
-    let client = Client::new(&stack, &stack, &limiter, KEY_A);
+    let mut client = Client::new(&stack, &stack, &limiter, KEY_A);
     let mut rng = SmallRng::seed_from_u64(5);
     let mut rx = [0u8; 2048];
     let in_flight = || limiter.with(|l| l.in_flight());

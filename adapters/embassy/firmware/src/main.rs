@@ -6,7 +6,9 @@
 //!   back, retried under headroom's backoff: the limiter, header parser and backoff;
 //! - `paced`: the same, reading only the current drafts' `RateLimit-Policy`/`RateLimit` (no
 //!   `X-RateLimit-*` or older drafts: headroom-embassy without its `legacy` feature);
-//! - `client` (default): headroom-embassy's HTTP client does the request.
+//! - `client` (default): headroom-embassy's HTTP client does the request;
+//! - `tls`: the same client over HTTPS (embedded-tls through reqwless), its record buffers in
+//!   the task (a size probe: the stand-in stack answers in plain text).
 #![no_std]
 #![no_main]
 
@@ -17,7 +19,14 @@ use embassy_executor::Spawner;
 use embassy_time::Timer;
 use panic_halt as _;
 
+#[cfg(not(feature = "tls"))]
 const URL: &str = "http://api.synth-link.example/v1/records?limit=10";
+#[cfg(feature = "tls")]
+const URL: &str = "https://api.synth-link.example/v1/records?limit=10";
+
+/// The API's CA certificate (DER) would go here.
+#[cfg(feature = "tls")]
+static CA: &[u8] = &[0x30, 0x82];
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
@@ -35,8 +44,12 @@ mod paced {
     pub static API: SharedLimiter<CriticalSectionRawMutex, MinuteAndDay> =
         SharedLimiter::new(headroom_embassy::synthlink());
 
-    /// xorshift64, seeded per device; a real device would use its hardware RNG.
+    /// xorshift64, seeded per device; a real device would use its hardware RNG (which is a
+    /// `CryptoRng`, as TLS needs: this stand-in only says it is, for the size probe).
     pub struct Jitter(pub u64);
+
+    #[cfg(feature = "tls")]
+    impl rand_core::TryCryptoRng for Jitter {}
 
     impl rand_core::TryRng for Jitter {
         type Error = core::convert::Infallible;
@@ -63,8 +76,15 @@ mod paced {
 async fn poll() {
     let stack = net::Stack;
     let headers = [("Authorization", "Bearer device-key")];
-    let client = headroom_embassy::http::Client::new(&stack, &stack, &paced::API, &headers);
     let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
+    #[cfg(feature = "tls")]
+    let (mut read, mut write) = ([0u8; 16_640], [0u8; 4096]);
+    #[allow(unused_mut)]
+    let mut client = headroom_embassy::http::Client::new(&stack, &stack, &paced::API, &headers);
+    #[cfg(feature = "tls")]
+    let mut client = client.with_tls(headroom_embassy::tls::Tls::new(
+        CA, &mut read, &mut write, &mut rng,
+    ));
     loop {
         let mut rx = [0u8; 1024];
         if let Ok(response) = client.get(URL, &mut rx, &mut rng).await {
