@@ -77,3 +77,54 @@ impl Seeds {
         rand_chacha::rand_core::RngCore::next_u64(&mut self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A counter, as a HAL's RNG of either rand_core version would hand out numbers.
+    struct Counter(u64);
+
+    impl rand_core_06::RngCore for Counter {
+        fn next_u32(&mut self) -> u32 {
+            self.next_u64() as u32
+        }
+        fn next_u64(&mut self) -> u64 {
+            self.0 += 1;
+            self.0
+        }
+        fn fill_bytes(&mut self, dst: &mut [u8]) {
+            dst.fill(0xa5);
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), rand_core_06::Error> {
+            self.fill_bytes(dst);
+            Ok(())
+        }
+    }
+    impl rand_core_06::CryptoRng for Counter {}
+
+    impl rand_core_09::RngCore for Counter {
+        fn next_u32(&mut self) -> u32 {
+            rand_core_06::RngCore::next_u32(self)
+        }
+        fn next_u64(&mut self) -> u64 {
+            rand_core_06::RngCore::next_u64(self)
+        }
+        fn fill_bytes(&mut self, dst: &mut [u8]) {
+            rand_core_06::RngCore::fill_bytes(self, dst);
+        }
+    }
+    impl rand_core_09::CryptoRng for Counter {}
+
+    fn takes_crypto(rng: &mut impl rand_core::CryptoRng) -> (u64, [u8; 3]) {
+        let mut bytes = [0u8; 3];
+        rng.fill_bytes(&mut bytes);
+        (rng.next_u64(), bytes)
+    }
+
+    #[test]
+    fn both_versions_plug_in_as_crypto_rngs() {
+        assert_eq!(takes_crypto(&mut Rng06(Counter(0))), (1, [0xa5; 3]));
+        assert_eq!(takes_crypto(&mut Rng09(Counter(41))), (42, [0xa5; 3]));
+    }
+}
