@@ -88,16 +88,8 @@ impl Pacing {
         let bytes = request
             .body()
             .and_then(reqwest::Body::as_bytes)
-            .map_or(0, |b| u32::try_from(b.len()).unwrap_or(u32::MAX));
-        let cost = extensions
-            .get::<Cost>()
-            .copied()
-            .unwrap_or(Cost::ONE.content_bytes(bytes));
-        let key = extensions
-            .get::<Key>()
-            .copied()
-            .unwrap_or_else(|| self.routes.key_for(request.url().path()));
-        (cost, key)
+            .map_or(0, |b| b.len() as u64);
+        self.routes.ask(extensions, request.url().path(), bytes)
     }
 
     /// Sleeps as the driver and the limiter say, then takes the ticket.

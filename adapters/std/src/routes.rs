@@ -9,7 +9,7 @@
 //! assert_eq!(Routes::new().key_for("/users"), Key::IDENTITY);
 //! ```
 
-use headroom_core::Key;
+use headroom_core::{Cost, Key};
 
 /// Path prefixes with limits of their own (GitHub's `/search`, a routed `pk` partition).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -43,5 +43,26 @@ impl Routes {
             .filter(|r| path.starts_with(r.as_str()))
             .max_by_key(|r| r.len())
             .map_or(Key::named("/"), |r| Key::named(r))
+    }
+
+    /// What a request asks the limiter for: a [`Cost`] or [`Key`] in its `extensions` if the
+    /// caller put one there, else one request and its `content_bytes`, for the key of its
+    /// `path`'s route.
+    pub fn ask(
+        &self,
+        extensions: &http::Extensions,
+        path: &str,
+        content_bytes: u64,
+    ) -> (Cost, Key) {
+        let bytes = u32::try_from(content_bytes).unwrap_or(u32::MAX);
+        let cost = extensions
+            .get::<Cost>()
+            .copied()
+            .unwrap_or(Cost::ONE.content_bytes(bytes));
+        let key = extensions
+            .get::<Key>()
+            .copied()
+            .unwrap_or_else(|| self.key_for(path));
+        (cost, key)
     }
 }

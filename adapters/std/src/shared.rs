@@ -516,7 +516,8 @@ impl<C: Clock> SharedLimiter<C> {
         drop(ticket);
     }
 
-    /// Gives `ticket` back unsent... or sent: it stays counted in the windows either way.
+    /// Gives `ticket` back without a response to report (unsent, or its outcome unknown): it
+    /// stays counted in the windows.
     pub fn release(&self, ticket: Ticket<C>) {
         drop(ticket);
     }

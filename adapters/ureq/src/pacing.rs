@@ -83,18 +83,9 @@ impl<C: Clock> Pacing<C> {
             .headers()
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-            .map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
-        let cost = request
-            .extensions()
-            .get::<Cost>()
-            .copied()
-            .unwrap_or(Cost::ONE.content_bytes(bytes));
-        let key = request
-            .extensions()
-            .get::<Key>()
-            .copied()
-            .unwrap_or_else(|| self.routes.key_for(request.uri().path()));
-        (cost, key)
+            .unwrap_or(0);
+        self.routes
+            .ask(request.extensions(), request.uri().path(), bytes)
     }
 }
 
