@@ -416,6 +416,28 @@ fn other_clients_of_the_identity_are_measured_and_left_what_they_will_spend() {
 }
 
 #[test]
+fn the_margin_left_to_other_clients_is_one_unit_while_they_are_few() {
+    let policy = ("RateLimit-Policy", r#""m";q=60;w=60"#);
+    let reserve_after_fall = |spent_by_others: u32| {
+        let mut l: Limiter<Window<Log<64>>> =
+            Limiter::new(Window::learned_exact(), Config::DEFAULT);
+        let state = |r: u32| format!(r#""m";r={r};t=60"#);
+        exchange(&mut l, 0, 10, 200, &[policy, ("RateLimit", &state(59))]);
+        let r = 58 - spent_by_others;
+        exchange(&mut l, 20, 30, 200, &[policy, ("RateLimit", &state(r))]);
+        l.shared_reserve(ms(30))
+    };
+    // What they spend per response of ours, plus a unit while that is under 6 (rounded
+    // down, it may be short by most of a unit)...
+    assert_eq!(reserve_after_fall(1), 2);
+    assert_eq!(reserve_after_fall(5), 6);
+    // ...and no more once it is larger: every client holding a unit more would leave a unit
+    // per client unspent in every window.
+    assert_eq!(reserve_after_fall(6), 6);
+    assert_eq!(reserve_after_fall(14), 14);
+}
+
+#[test]
 fn threads_of_one_limiter_are_never_taken_for_other_clients() {
     // Four requests in flight at once, answered in another order than they were counted:
     // each response's `r` misses up to three of ours, and none is another client's.
