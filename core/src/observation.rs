@@ -200,32 +200,60 @@ impl<const P: usize> Observation<P> {
         self.clear(response.status);
         let headers = &response.headers;
         let now = response.received_at;
-        let date = field_value(headers.clone(), Field::Date, scratch)
-            .map(|v| parse_http_date(v?, now).ok_or(Reason::NotADate));
-        self.note(Field::Date, date.unwrap_or(Ok(UnixTime::from_secs(0))));
-        self.reference = date.and_then(Result::ok).or(now);
-        self.from_cache = field_value(headers.clone(), Field::Age, scratch)
-            .and_then(|v| age(v.ok()?).ok())
-            .is_some_and(|a| a > 0);
-
-        let mut done = [0u32; header::READ_WORDS];
-        for (name, _) in headers.clone() {
+        // One pass finds the fields this build reads, and those sent on several lines (only
+        // those are looked up again, to be joined): each name is matched twice at most.
+        let (mut seen, mut repeated) = ([0u32; header::READ_WORDS], [0u32; header::READ_WORDS]);
+        let (mut date, mut age) = (None, None);
+        for (name, line) in headers.clone() {
             let Some((index, field)) = Field::read_index(name) else {
                 continue;
             };
-            let (Some(word), bit) = (done.get_mut(index / 32), 1u32 << (index % 32)) else {
+            let (word, bit) = (index / 32, 1u32 << (index % 32));
+            let (Some(s), Some(r)) = (seen.get_mut(word), repeated.get_mut(word)) else {
                 continue;
             };
-            if *word & bit != 0 || matches!(field, Field::Date | Field::Age) {
+            *r |= *s & bit;
+            *s |= bit;
+            let repeat = *r & bit != 0;
+            match field {
+                Field::Date => date = Some((line, repeat)),
+                Field::Age => age = Some((line, repeat)),
+                _ => {}
+            }
+        }
+        let date = date.map(|(line, repeat)| {
+            let v = joined(headers, Field::Date, line, repeat, scratch)?;
+            parse_http_date(v, now).ok_or(Reason::NotADate)
+        });
+        self.note(Field::Date, date.unwrap_or(Ok(UnixTime::from_secs(0))));
+        self.reference = date.and_then(Result::ok).or(now);
+        self.from_cache = age
+            .and_then(|(line, repeat)| {
+                let v = joined(headers, Field::Age, line, repeat, scratch).ok()?;
+                self::age(v).ok()
+            })
+            .is_some_and(|a| a > 0);
+
+        // Each field is read at its first line (with the others joined to it): its bit in
+        // `seen` is cleared once read.
+        for (name, line) in headers.clone() {
+            let Some((index, field)) = Field::read_index(name) else {
+                continue;
+            };
+            let (word, bit) = (index / 32, 1u32 << (index % 32));
+            let (Some(s), Some(r)) = (seen.get_mut(word), repeated.get(word)) else {
+                continue;
+            };
+            if *s & bit == 0 || matches!(field, Field::Date | Field::Age) {
                 continue;
             }
-            *word |= bit;
+            *s &= !bit;
             if self.from_cache && field.is_rate_limit() {
                 continue;
             }
-            let result =
-                field_value(headers.clone(), field, scratch).map(|v| self.read_field(field, v?));
-            self.note(field, result.unwrap_or(Ok(())));
+            let result = joined(headers, field, line, r & bit != 0, scratch)
+                .and_then(|v| self.read_field(field, v));
+            self.note(field, result);
         }
         if let Some(body) = response.body.and_then(header::body_facts) {
             if let (None, Some(wait)) = (self.retry_after, body.retry_after) {
@@ -627,26 +655,25 @@ fn age(v: &[u8]) -> Result<u64, Reason> {
     header::parse_digits(trim_ows(v)).ok_or(Reason::NotANumber)
 }
 
-/// The field's value: its only line as is, or its lines joined in `scratch` (one function
-/// for every field, not one per caller). `None` when the field is absent.
-fn field_value<'a, 'h: 'a, I>(
-    headers: I,
+/// A field's value: its one `line`, or when it was sent on several (`repeated`), all of them
+/// joined in `scratch` (`TooLong` when they do not fit).
+fn joined<'a, 'h: 'a, I>(
+    headers: &I,
     field: Field,
+    line: &'h [u8],
+    repeated: bool,
     scratch: &'a mut [u8],
-) -> Option<Result<&'a [u8], Reason>>
+) -> Result<&'a [u8], Reason>
 where
     I: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
 {
-    let lines = || {
-        headers
-            .clone()
-            .into_iter()
-            .filter(move |(n, _)| Field::from_name(n) == Some(field))
-    };
-    let mut it = lines();
-    let (_, first) = it.next()?;
-    if it.next().is_none() {
-        return Some(Ok(first));
+    if !repeated {
+        return Ok(line);
     }
-    Some(sf::join_lines(lines().map(|(_, v)| v), scratch).map_err(|_| Reason::TooLong))
+    let lines = headers
+        .clone()
+        .into_iter()
+        .filter(move |(n, _)| Field::from_name(n) == Some(field))
+        .map(|(_, v)| v);
+    sf::join_lines(lines, scratch).map_err(|_| Reason::TooLong)
 }
