@@ -856,14 +856,13 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // A new server window (or the first). Other clients seen in the last one are assumed
         // to be still there: their measurement carries over at half its weight, so it fades
         // within a few windows once they stop.
-        let mut fresh = slot.budget(until);
-        fresh.kind = kind;
-        let carried = current
-            .and_then(|i| self.budgets.get(i).copied())
-            .unwrap_or(Budget::EMPTY);
-        fresh.rebase(r, in_flight, carried.others() / 2, carried.answered() / 2);
+        let (others, answered) = current
+            .and_then(|i| self.budgets.get(i))
+            .map_or((0, 0), |b| (b.others() / 2, b.answered() / 2));
         if let Some(b) = self.budgets.get_mut(index) {
-            *b = fresh;
+            *b = slot.budget(until);
+            b.kind = kind;
+            b.rebase(r, in_flight, others, answered);
         }
     }
 
