@@ -293,7 +293,8 @@ struct Budget {
     /// The `r` from which other clients' spending is measured (see [`Budget::others`]).
     base: u32,
     /// Our responses counted after `base`'s (those with `r` below it: the server's count only
-    /// falls within a window).
+    /// falls within a window). Added to with wrapping arithmetic (less code on a device than
+    /// saturating): a wrap would take 4 billion of our own responses in one server window.
     ours: u32,
     /// Other clients' spending measured before `base`, and our responses over which it was.
     carried: u16,
@@ -342,13 +343,13 @@ impl Budget {
     /// client alone never takes its own requests for another's.
     fn others(&self) -> u32 {
         let fall = self.base.saturating_sub(self.floor);
-        let ours = self.ours.saturating_add(u32::from(self.uncounted));
+        let ours = self.ours.wrapping_add(u32::from(self.uncounted));
         u32::from(self.carried).saturating_add(fall.saturating_sub(ours))
     }
 
     /// Our responses over which [`Budget::others`] was measured.
     fn answered(&self) -> u32 {
-        self.ours.saturating_add(u32::from(self.carried_ours))
+        self.ours.wrapping_add(u32::from(self.carried_ours))
     }
 
     /// Starts measuring afresh from a count `r` that may miss `in_flight` of our grants,
@@ -366,7 +367,7 @@ impl Budget {
     /// under 4 s, whose responses may be the next window's), it only ever tightens.
     fn hear(&mut self, r: u32, in_flight: u16, sure: bool) {
         if r < self.base {
-            self.ours = self.ours.saturating_add(1);
+            self.ours = self.ours.wrapping_add(1);
         }
         let fresher = if sure {
             r < self.floor
@@ -679,7 +680,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             // A first window with nothing carried: clients started with this one would not
             // show yet, so take its first half as shared with one as fast as us, over the
             // time processes or devices started together take to start.
-            0 if b.carried_ours == 0 && b.ours.saturating_add(b.uncounted.into()) < b.base / 2 => {
+            0 if b.carried_ours == 0 && b.ours.wrapping_add(b.uncounted.into()) < b.base / 2 => {
                 (answered, STARTING_MS)
             }
             others => (others, ROUNDING_MS),
@@ -690,8 +691,12 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // In 32 bits, as everything on a device's path (a product that saturates only paces
         // a client faster in absurd ranges).
         let ours = b.remaining().saturating_mul(answered) / answered.saturating_add(others);
-        let gap = Duration::from_millis(u64::from(spread / ours.max(1)));
-        Some(self.last_grant + gap)
+        let gap = u64::from(spread / ours.max(1));
+        // A wrap needs a clock within a second of `u64::MAX` ms (584 million years): it would
+        // only pace faster.
+        Some(Instant::from_millis(
+            self.last_grant.as_millis().wrapping_add(gap),
+        ))
     }
 
     /// A learned window's local count is replaced by its server budget while that is fresh, and
