@@ -560,23 +560,21 @@ impl<const P: usize> Observation<P> {
         if found.is_some() {
             return found;
         }
-        let name = match fact.name {
-            Name::Unnamed => None,
-            named => {
-                let mut s = String::new();
-                for b in named.bytes() {
-                    s.push(char::from(b)).ok()?;
+        // Built in place: a policy made on the stack and pushed is a block copy on a device.
+        self.policies.push(Policy::default()).ok()?;
+        let index = self.policies.len() - 1;
+        let policy = self.policies.get_mut(index)?;
+        policy.extra = fact.extra;
+        if !matches!(fact.name, Name::Unnamed) {
+            let name = policy.name.insert(String::new());
+            for b in fact.name.bytes() {
+                if name.push(char::from(b)).is_err() {
+                    self.policies.pop();
+                    return None;
                 }
-                Some(s)
             }
-        };
-        let policy = Policy {
-            name,
-            extra: fact.extra,
-            ..Policy::default()
-        };
-        self.policies.push(policy).ok()?;
-        Some(self.policies.len() - 1)
+        }
+        Some(index)
     }
 
     #[cfg(feature = "legacy")]
