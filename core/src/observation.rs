@@ -415,7 +415,7 @@ impl<const P: usize> Observation<P> {
                 let kind = [K::Limit, K::Remaining, K::Reset][usize::from(kind)];
                 let fact = header::anthropic_field(policy, kind, value)?;
                 let mut unresolved = Ok(());
-                self.merge_resolved(fact, None, &mut unresolved);
+                self.merge_resolved(&fact, None, &mut unresolved);
                 unresolved
             }
             #[cfg(feature = "discord")]
@@ -432,7 +432,7 @@ impl<const P: usize> Observation<P> {
                     ..Fact::unnamed()
                 };
                 let mut unresolved = Ok(());
-                self.merge_resolved(fact, None, &mut unresolved);
+                self.merge_resolved(&fact, None, &mut unresolved);
                 unresolved
             }
             #[cfg(feature = "shopify")]
@@ -487,7 +487,7 @@ impl<const P: usize> Observation<P> {
                 let kind = field.legacy_kind().ok_or(Reason::Empty)?;
                 let mut unresolved = Ok(());
                 header::legacy_field(kind, value, |f, used| {
-                    self.merge_resolved(f, used, &mut unresolved)
+                    self.merge_resolved(&f, used, &mut unresolved)
                 })?;
                 unresolved
             }
@@ -497,7 +497,7 @@ impl<const P: usize> Observation<P> {
     /// Merges `fact` when its reset resolves, else records why in `unresolved`.
     fn merge_resolved(
         &mut self,
-        fact: Fact<'_>,
+        fact: &Fact<'_>,
         used: Option<u32>,
         unresolved: &mut Result<(), Reason>,
     ) {
@@ -511,13 +511,13 @@ impl<const P: usize> Observation<P> {
     #[cfg(any(feature = "openai", feature = "discord", feature = "shopify"))]
     fn merge_relative(&mut self, fact: Fact<'_>) -> Result<(), Reason> {
         let reset_s = resolve(fact.reset, None)?;
-        self.merge(fact, None, reset_s);
+        self.merge(&fact, None, reset_s);
         Ok(())
     }
 
     /// Merges `fact`, whose reset resolved to `reset_s` seconds from the response.
-    fn merge(&mut self, fact: Fact<'_>, used: Option<u32>, reset_s: Option<u32>) {
-        let Some(index) = self.find_or_insert(&fact) else {
+    fn merge(&mut self, fact: &Fact<'_>, used: Option<u32>, reset_s: Option<u32>) {
+        let Some(index) = self.find_or_insert(fact) else {
             self.dropped = self.dropped.saturating_add(1);
             return;
         };

@@ -80,7 +80,7 @@ pub fn member_problems(
     value: &[u8],
     mut f: impl FnMut(&str, Reason),
 ) -> Result<(), Reason> {
-    let mut each = |fact: Fact<'_>| {
+    let mut each = |fact: &Fact<'_>| {
         if let Some(reason) = fact.invalid {
             f(core::str::from_utf8(fact.name.raw()).unwrap_or(""), reason);
         }

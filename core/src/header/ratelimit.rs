@@ -268,21 +268,21 @@ impl ListField {
 fn facts<'a>(
     value: &'a [u8],
     field: ListField,
-    sink: &mut dyn FnMut(Fact<'a>),
+    sink: &mut dyn FnMut(&Fact<'a>),
 ) -> Result<(), Reason> {
-    let pass = |emit: &mut dyn FnMut(Fact<'a>)| {
+    let pass = |emit: &mut dyn FnMut(&Fact<'a>)| {
         // The member being read, and whether it is one to report.
         let (mut current, mut active) = (Fact::unnamed(), false);
         sf::walk_list(value, |step| match step {
             Step::Item(bare) => {
                 if active && field.keep(&mut current) {
-                    emit(current);
+                    emit(&current);
                 }
                 active = field.start(bare, &mut current);
             }
             Step::InnerList => {
                 if active && field.keep(&mut current) {
-                    emit(current);
+                    emit(&current);
                 }
                 active = false;
             }
@@ -294,25 +294,25 @@ fn facts<'a>(
         })
         .map_err(|e| Reason::Syntax(e.kind))?;
         if active && field.keep(&mut current) {
-            emit(current);
+            emit(&current);
         }
         Ok(())
     };
     let mut held: heapless::Vec<Fact<'a>, HELD_FACTS> = heapless::Vec::new();
     let mut overflow = false;
-    pass(&mut |f| overflow |= held.push(f).is_err())?;
+    pass(&mut |f| overflow |= held.push(*f).is_err())?;
     if overflow {
         // Valid, as the first pass showed: report everything on a second.
         return pass(sink);
     }
-    held.iter().copied().for_each(sink);
+    held.iter().for_each(sink);
     Ok(())
 }
 
 /// `RateLimit-Policy`: named policies (-08+, `q` required) or `quota;w=…` items (≤ -07).
 pub(crate) fn policy_field<'a>(
     value: &'a [u8],
-    mut sink: impl FnMut(Fact<'a>),
+    mut sink: impl FnMut(&Fact<'a>),
 ) -> Result<(), Reason> {
     facts(value, ListField::Policy, &mut sink)
 }
@@ -321,11 +321,11 @@ pub(crate) fn policy_field<'a>(
 /// -07 Dictionary `limit=…, remaining=…, reset=…`, which is otherwise a syntax error.
 pub(crate) fn ratelimit_field<'a>(
     value: &'a [u8],
-    mut sink: impl FnMut(Fact<'a>),
+    mut sink: impl FnMut(&Fact<'a>),
 ) -> Result<(), Reason> {
     #[cfg(feature = "legacy")]
     if let Some(fact) = draft7_dictionary(value) {
-        sink(fact);
+        sink(&fact);
         return Ok(());
     }
     facts(value, ListField::RateLimit, &mut sink)
