@@ -182,7 +182,7 @@ impl<const N: usize> Log<N> {
         let new_base = now - length;
         let shift = new_base.saturating_duration_since(self.base).as_millis();
         for i in 0..usize::from(self.len) {
-            let slot = (usize::from(self.head) + i) % N.max(1);
+            let slot = Self::wrap(usize::from(self.head) + i);
             if let Some(s) = self.stamps.get_mut(slot) {
                 *s = crate::sat_u32(u64::from(*s).saturating_sub(shift));
             }
