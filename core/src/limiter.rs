@@ -500,7 +500,8 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         if until <= now {
             return Ok(());
         }
-        let wait = until.saturating_duration_since(now).as_millis();
+        // In milliseconds of `u64`: a wait past `Duration::MAX` (never) is no shorter.
+        let wait = until.as_millis().saturating_sub(now.as_millis());
         Err(Denied {
             until,
             cause,

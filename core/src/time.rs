@@ -19,10 +19,13 @@ use core::ops::{Add, Sub};
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Instant(u64);
 
-/// A span of time in milliseconds.
+/// A span of time in milliseconds, held in 32 bits: at most [`Duration::MAX`], 49.7 days
+/// (`u32::MAX` ms), to which longer spans saturate. Every wait the limiter takes is capped far
+/// below that ([`crate::Config::max_pause`]: 24 h by default) and a window's length is at most
+/// that, so nothing is lost, and 32 bits keep a device's time arithmetic in single registers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Duration(u64);
+pub struct Duration(u32);
 
 impl Instant {
     /// The clock's origin.
@@ -42,49 +45,50 @@ impl Instant {
 
     /// Time from `earlier` to `self`, or zero when `earlier` is later.
     pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
-        Duration(self.0.saturating_sub(earlier.0))
+        Duration::from_millis(self.0.saturating_sub(earlier.0))
     }
 
     /// `self + d`, saturating at [`Instant::MAX`].
     pub const fn saturating_add(self, d: Duration) -> Instant {
-        Instant(self.0.saturating_add(d.0))
+        Instant(self.0.saturating_add(d.0 as u64))
     }
 
     /// `self - d`, saturating at [`Instant::ZERO`].
     pub const fn saturating_sub(self, d: Duration) -> Instant {
-        Instant(self.0.saturating_sub(d.0))
+        Instant(self.0.saturating_sub(d.0 as u64))
     }
 }
 
 impl Duration {
     /// No time at all.
     pub const ZERO: Duration = Duration(0);
-    /// The longest representable span.
-    pub const MAX: Duration = Duration(u64::MAX);
+    /// The longest representable span: `u32::MAX` ms, 49.7 days.
+    pub const MAX: Duration = Duration(u32::MAX);
 
-    /// A span of `ms` milliseconds.
+    /// A span of `ms` milliseconds (saturating at [`Duration::MAX`]).
     pub const fn from_millis(ms: u64) -> Self {
-        Duration(ms)
+        Duration(if ms > u32::MAX as u64 { u32::MAX } else { ms as u32 })
     }
 
-    /// A span of `s` seconds (saturating).
+    /// A span of `s` seconds (saturating at [`Duration::MAX`]).
     pub const fn from_secs(s: u64) -> Self {
-        Duration(s.saturating_mul(1000))
+        Duration::from_millis(s.saturating_mul(1000))
     }
 
     /// The span in milliseconds.
     pub const fn as_millis(self) -> u64 {
-        self.0
+        self.0 as u64
     }
 
     /// The span in whole seconds, rounded up (a wait of 1.2 s is reported as 2 s).
     pub const fn as_secs_ceil(self) -> u64 {
-        div_ceil_1000(self.0)
+        // A 32-bit division: Cortex-M has the instruction.
+        self.0.div_ceil(1000) as u64
     }
 
     /// `self * n`, saturating.
     pub const fn saturating_mul(self, n: u64) -> Duration {
-        Duration(self.0.saturating_mul(n))
+        Duration::from_millis((self.0 as u64).saturating_mul(n))
     }
 
     /// `self + other`, saturating.
@@ -175,6 +179,14 @@ mod tests {
         assert_eq!(Instant::MAX + Duration::MAX, Instant::MAX);
         assert_eq!(Instant::ZERO - Duration::from_secs(1), Instant::ZERO);
         assert_eq!(Duration::from_secs(u64::MAX), Duration::MAX);
+        assert_eq!(Duration::from_millis(u64::from(u32::MAX) + 1), Duration::MAX);
+        assert_eq!(Duration::MAX.as_millis(), u64::from(u32::MAX));
+        assert_eq!(Duration::MAX.saturating_mul(2), Duration::MAX);
+        assert_eq!(Duration::MAX + Duration::from_millis(1), Duration::MAX);
+        assert_eq!(
+            Instant::MAX.saturating_duration_since(Instant::ZERO),
+            Duration::MAX
+        );
         assert_eq!(
             Duration::from_millis(1) - Duration::from_millis(2),
             Duration::ZERO
@@ -187,7 +199,7 @@ mod tests {
         assert_eq!(Duration::from_millis(1000).as_secs_ceil(), 1);
         assert_eq!(Duration::from_millis(1001).as_secs_ceil(), 2);
         assert_eq!(Duration::ZERO.as_secs_ceil(), 0);
-        assert_eq!(Duration::MAX.as_secs_ceil(), u64::MAX / 1000 + 1);
+        assert_eq!(Duration::MAX.as_secs_ceil(), u64::from(u32::MAX / 1000 + 1));
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let edges = [
             0,

@@ -175,12 +175,12 @@ impl<const N: usize> Log<N> {
     }
 
     fn rebase(&mut self, now: Instant, length: Duration) {
-        if now.saturating_duration_since(self.base).as_millis() < REBASE_AFTER_MS {
+        if since(self.base, now) < REBASE_AFTER_MS {
             return;
         }
         // Every live grant is later than now - length, so none underflows the new base.
         let new_base = now - length;
-        let shift = new_base.saturating_duration_since(self.base).as_millis();
+        let shift = since(self.base, new_base);
         for i in 0..usize::from(self.len) {
             let slot = Self::wrap(usize::from(self.head) + i);
             if let Some(s) = self.stamps.get_mut(slot) {
@@ -189,6 +189,12 @@ impl<const N: usize> Log<N> {
         }
         self.base = new_base;
     }
+}
+
+/// Milliseconds from `base` to `t` (0 when `t` is earlier), in full: a `Duration` saturates at
+/// 49.7 days, and an offset that does not fit a stamp must be seen not to.
+fn since(base: Instant, t: Instant) -> u64 {
+    t.as_millis().saturating_sub(base.as_millis())
 }
 
 impl<const N: usize> Default for Log<N> {
@@ -236,7 +242,7 @@ impl<const N: usize> Track for Log<N> {
             self.base = now;
         }
         self.rebase(now, length);
-        let offset = now.saturating_duration_since(self.base).as_millis();
+        let offset = since(self.base, now);
         let slot = Self::wrap(usize::from(self.head) + usize::from(self.len));
         match (self.stamps.get_mut(slot), u32::try_from(offset)) {
             (Some(s), Ok(off)) => *s = off,

@@ -373,9 +373,10 @@ fn numbers_beyond_u32_saturate_and_negatives_are_dropped() {
     );
     let huge = named(&obs, "huge");
     assert_eq!(huge.quota(), Some(u32::MAX));
-    assert_eq!(huge.window_s(), Some(u32::MAX));
     assert_eq!(huge.remaining(), Some(u32::MAX));
-    assert_eq!(huge.reset_s(), Some(u32::MAX));
+    // Lengths and resets saturate at a `Duration`'s longest span, 49.7 days.
+    assert_eq!(huge.window(), Some(headroom_core::Duration::MAX));
+    assert_eq!(huge.reset(), Some(headroom_core::Duration::MAX));
     // A negative quota is not a quota: the member is dropped, and its field is reported.
     assert!(obs.policies().iter().all(|p| p.name() != Some("neg")));
     assert_eq!(ignored(&obs), ["ratelimit-policy"]);

@@ -237,6 +237,33 @@ proptest! {
     }
 }
 
+/// A `Duration` holds at most 49.7 days, so `max_wait = Duration::MAX` means "any wait a
+/// `Duration` can say": a request that can never go is still not within it, while a wait
+/// under it is.
+#[test]
+fn never_is_beyond_the_longest_max_wait() {
+    let config = Config {
+        max_wait: Duration::MAX,
+        ..Config::DEFAULT
+    };
+    let mut l: Limiter<Window<Log<4>>> =
+        Limiter::new(Window::exact(2, Duration::from_secs(60)), config);
+    let now = Instant::from_millis(1_000);
+    let never = l
+        .peek_with(now, headroom_core::Key::IDENTITY, headroom_core::Cost::requests(3))
+        .unwrap_err();
+    assert_eq!(never.until, Instant::MAX);
+    assert!(!never.within_max_wait);
+    for _ in 0..2 {
+        // Released (no response): still counted in the window.
+        let grant = l.try_acquire(now).unwrap();
+        l.release(grant);
+    }
+    let full = l.try_acquire(now).unwrap_err();
+    assert!(full.until > now && full.until < Instant::MAX);
+    assert!(full.within_max_wait);
+}
+
 /// A tuning fixed at compile time, other than the defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Tight;

@@ -4,7 +4,7 @@
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::shared::{Inner, Poll, Rate, SharedLimiter, Ticket, std_windows};
-use headroom_core::{Cause, Config, Cost, Denied, Duration, Key, Limiter, Observation};
+use headroom_core::{Cause, Config, Cost, Denied, Duration, Instant, Key, Limiter, Observation};
 use headroom_redis::{Acquired, RedisLimiter, RemoteGrant};
 use std::sync::Arc;
 
@@ -65,8 +65,14 @@ impl<C: Clock> SharedLimiter<C> {
                 (STORE_RETRY, Cause::StoreUnavailable)
             }
         };
+        // `Duration::MAX` is the store's "never", which a sum with `now` would not keep.
+        let until = if wait == Duration::MAX {
+            Instant::MAX
+        } else {
+            now + wait
+        };
         Err(Denied {
-            until: now + wait,
+            until,
             cause,
             within_max_wait: wait <= max_wait,
         })
