@@ -162,9 +162,17 @@ impl<const N: usize> Log<N> {
 
     /// Index of the first grant still inside the window at `now`.
     fn first_live(&self, now: Instant, length: Duration) -> usize {
+        // A grant at offset `s` is live while `base + s + length > now`: as offsets from the
+        // base, one 32-bit-wide sum per stamp.
+        let now = since(self.base, now);
         let len = usize::from(self.len);
         (0..len)
-            .find(|&i| self.stamp(i).is_some_and(|t| t + length > now))
+            .find(|&i| {
+                let slot = Self::wrap(usize::from(self.head) + i);
+                self.stamps
+                    .get(slot)
+                    .is_some_and(|&s| u64::from(s) + length.as_millis() > now)
+            })
             .unwrap_or(len)
     }
 
