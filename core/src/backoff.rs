@@ -82,31 +82,31 @@ impl Backoff {
     /// decorrelated jitter). Always within `[0, cap]`.
     pub fn delay(&self, attempt: u32, previous: Duration, rng: &mut impl Rng) -> Duration {
         let ceiling = self.ceiling(attempt);
+        let ceiling = ceiling.millis();
         let ms = match self.jitter {
-            Jitter::None => ceiling.as_millis(),
-            Jitter::Full => uniform(rng, 0, ceiling.as_millis()),
-            Jitter::Equal => {
-                let half = ceiling.as_millis() / 2;
-                uniform(rng, half, ceiling.as_millis())
-            }
+            Jitter::None => ceiling,
+            Jitter::Full => uniform(rng, 0, ceiling),
+            Jitter::Equal => uniform(rng, ceiling / 2, ceiling),
             Jitter::Decorrelated => {
-                let lo = self.base.min(self.cap).as_millis();
+                let lo = self.base.min(self.cap).millis();
                 let hi = previous
-                    .as_millis()
+                    .millis()
                     .saturating_mul(3)
-                    .clamp(lo, self.cap.as_millis());
+                    .clamp(lo, self.cap.millis());
                 uniform(rng, lo, hi)
             }
         };
-        Duration::from_millis(ms)
+        Duration::from_millis(u64::from(ms))
     }
 }
 
-/// Uniform in `[lo, hi]` by widening multiplication (no modulo bias worth a branch here).
-fn uniform(rng: &mut impl Rng, lo: u64, hi: u64) -> u64 {
-    let span = hi.saturating_sub(lo).saturating_add(1);
-    let r = (u128::from(rng.next_u64()) * u128::from(span)) >> 64;
-    lo.saturating_add(r as u64).min(hi)
+/// Uniform in `[lo, hi]` by widening multiplication (no modulo bias worth a branch here), in
+/// 32 bits as a `Duration` is: one 32×32→64 multiply on a device.
+fn uniform(rng: &mut impl Rng, lo: u32, hi: u32) -> u32 {
+    let span = u64::from(hi.saturating_sub(lo)) + 1;
+    // Below `span` ≤ 2^32, so it fits.
+    let r = (u64::from(rng.next_u32()) * span) >> 32;
+    lo.saturating_add(r as u32).min(hi)
 }
 
 /// An HTTP method, for the idempotency rule.
@@ -202,5 +202,51 @@ impl RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uniform;
+
+    /// xorshift64: any fixed stream will do.
+    struct Xorshift(u64);
+
+    impl rand_core::TryRng for Xorshift {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            Ok((self.try_next_u64()? >> 32) as u32)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            Ok(self.0)
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            dst.fill(0);
+            Ok(())
+        }
+    }
+
+    /// Draws spread over the whole range, ends included, and stay in it at the extremes.
+    #[test]
+    fn uniform_spreads_over_the_range() {
+        let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut seen = [0u32; 10];
+        for _ in 0..10_000 {
+            let v = uniform(&mut rng, 1_000, 1_009);
+            assert!((1_000..=1_009).contains(&v));
+            seen[(v - 1_000) as usize] += 1;
+        }
+        // Each of the 10 values about 1,000 times.
+        assert!(seen.iter().all(|&n| (850..1_150).contains(&n)), "{seen:?}");
+        // The whole 32-bit range (a span of 2^32) reaches both of its halves.
+        let high = (0..1_000)
+            .filter(|_| uniform(&mut rng, 0, u32::MAX) > u32::MAX / 2)
+            .count();
+        assert!((400..600).contains(&high), "{high}");
+        assert_eq!(uniform(&mut rng, 7, 7), 7);
+        assert_eq!(uniform(&mut rng, 9, 3), 3);
     }
 }

@@ -80,6 +80,11 @@ impl Duration {
         self.0 as u64
     }
 
+    /// The span in milliseconds, as held.
+    pub(crate) const fn millis(self) -> u32 {
+        self.0
+    }
+
     /// The span in whole seconds, rounded up (a wait of 1.2 s is reported as 2 s).
     pub const fn as_secs_ceil(self) -> u64 {
         // A 32-bit division: Cortex-M has the instruction.
