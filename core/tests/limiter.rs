@@ -237,6 +237,30 @@ proptest! {
     }
 }
 
+/// Full jitter draws spread over the whole range, ends included: the 10 delays of a 9 ms
+/// ceiling about equally often, and both halves of a `Duration`'s widest range.
+#[test]
+fn jittered_delays_spread_over_their_range() {
+    let mut rng = SplitMix(7);
+    let full = |ms: u64| Backoff {
+        base: Duration::from_millis(ms),
+        factor: 1,
+        cap: Duration::from_millis(ms),
+        jitter: Jitter::Full,
+    };
+    let mut seen = [0u32; 10];
+    for _ in 0..10_000 {
+        let d = full(9).delay(0, Duration::ZERO, &mut rng).as_millis();
+        seen[usize::try_from(d).unwrap()] += 1;
+    }
+    assert!(seen.iter().all(|&n| (850..1_150).contains(&n)), "{seen:?}");
+    let widest = full(u64::from(u32::MAX));
+    let high = (0..1_000)
+        .filter(|_| widest.delay(0, Duration::ZERO, &mut rng).as_millis() > u64::from(u32::MAX / 2))
+        .count();
+    assert!((400..600).contains(&high), "{high}");
+}
+
 /// A `Duration` holds at most 49.7 days, so `max_wait = Duration::MAX` means "any wait a
 /// `Duration` can say": a request that can never go is still not within it, while a wait
 /// under it is.
