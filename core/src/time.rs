@@ -67,7 +67,11 @@ impl Duration {
 
     /// A span of `ms` milliseconds (saturating at [`Duration::MAX`]).
     pub const fn from_millis(ms: u64) -> Self {
-        Duration(if ms > u32::MAX as u64 { u32::MAX } else { ms as u32 })
+        Duration(if ms > u32::MAX as u64 {
+            u32::MAX
+        } else {
+            ms as u32
+        })
     }
 
     /// A span of `s` seconds (saturating at [`Duration::MAX`]).
@@ -184,7 +188,10 @@ mod tests {
         assert_eq!(Instant::MAX + Duration::MAX, Instant::MAX);
         assert_eq!(Instant::ZERO - Duration::from_secs(1), Instant::ZERO);
         assert_eq!(Duration::from_secs(u64::MAX), Duration::MAX);
-        assert_eq!(Duration::from_millis(u64::from(u32::MAX) + 1), Duration::MAX);
+        assert_eq!(
+            Duration::from_millis(u64::from(u32::MAX) + 1),
+            Duration::MAX
+        );
         assert_eq!(Duration::MAX.as_millis(), u64::from(u32::MAX));
         assert_eq!(Duration::MAX.saturating_mul(2), Duration::MAX);
         assert_eq!(Duration::MAX + Duration::from_millis(1), Duration::MAX);

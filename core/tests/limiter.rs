@@ -274,7 +274,11 @@ fn never_is_beyond_the_longest_max_wait() {
         Limiter::new(Window::exact(2, Duration::from_secs(60)), config);
     let now = Instant::from_millis(1_000);
     let never = l
-        .peek_with(now, headroom_core::Key::IDENTITY, headroom_core::Cost::requests(3))
+        .peek_with(
+            now,
+            headroom_core::Key::IDENTITY,
+            headroom_core::Cost::requests(3),
+        )
         .unwrap_err();
     assert_eq!(never.until, Instant::MAX);
     assert!(!never.within_max_wait);
