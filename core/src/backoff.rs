@@ -81,8 +81,7 @@ impl Backoff {
     /// The jittered delay before retry `attempt`; `previous` is the last delay used (for
     /// decorrelated jitter). Always within `[0, cap]`.
     pub fn delay(&self, attempt: u32, previous: Duration, rng: &mut impl Rng) -> Duration {
-        let ceiling = self.ceiling(attempt);
-        let ceiling = ceiling.millis();
+        let ceiling = self.ceiling(attempt).millis();
         let ms = match self.jitter {
             Jitter::None => ceiling,
             Jitter::Full => uniform(rng, 0, ceiling),

@@ -500,8 +500,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         if until <= now {
             return Ok(());
         }
-        // In milliseconds of `u64`: a wait past `Duration::MAX` (never) is no shorter.
-        let wait = until.as_millis().saturating_sub(now.as_millis());
+        let wait = until.millis_since(now);
         Err(Denied {
             until,
             cause,

@@ -48,6 +48,12 @@ impl Instant {
         Duration::from_millis(self.0.saturating_sub(earlier.0))
     }
 
+    /// Milliseconds from `earlier` to `self` (0 when `earlier` is later), in full: a
+    /// [`Duration`] stops at 49.7 days, and "never" ([`Instant::MAX`]) must stay further off.
+    pub(crate) const fn millis_since(self, earlier: Instant) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+
     /// `self + d`, saturating at [`Instant::MAX`].
     pub const fn saturating_add(self, d: Duration) -> Instant {
         Instant(self.0.saturating_add(d.0 as u64))

@@ -164,7 +164,7 @@ impl<const N: usize> Log<N> {
     fn first_live(&self, now: Instant, length: Duration) -> usize {
         // A grant at offset `s` is live while `base + s + length > now`: as offsets from the
         // base, one 32-bit-wide sum per stamp.
-        let now = since(self.base, now);
+        let now = now.millis_since(self.base);
         let len = usize::from(self.len);
         (0..len)
             .find(|&i| {
@@ -183,12 +183,12 @@ impl<const N: usize> Log<N> {
     }
 
     fn rebase(&mut self, now: Instant, length: Duration) {
-        if since(self.base, now) < REBASE_AFTER_MS {
+        if now.millis_since(self.base) < REBASE_AFTER_MS {
             return;
         }
         // Every live grant is later than now - length, so none underflows the new base.
         let new_base = now - length;
-        let shift = since(self.base, new_base);
+        let shift = new_base.millis_since(self.base);
         for i in 0..usize::from(self.len) {
             let slot = Self::wrap(usize::from(self.head) + i);
             if let Some(s) = self.stamps.get_mut(slot) {
@@ -197,12 +197,6 @@ impl<const N: usize> Log<N> {
         }
         self.base = new_base;
     }
-}
-
-/// Milliseconds from `base` to `t` (0 when `t` is earlier), in full: a `Duration` saturates at
-/// 49.7 days, and an offset that does not fit a stamp must be seen not to.
-fn since(base: Instant, t: Instant) -> u64 {
-    t.as_millis().saturating_sub(base.as_millis())
 }
 
 impl<const N: usize> Default for Log<N> {
@@ -250,7 +244,8 @@ impl<const N: usize> Track for Log<N> {
             self.base = now;
         }
         self.rebase(now, length);
-        let offset = since(self.base, now);
+        // In full, so that an offset too large for a stamp is seen not to fit.
+        let offset = now.millis_since(self.base);
         let slot = Self::wrap(usize::from(self.head) + usize::from(self.len));
         match (self.stamps.get_mut(slot), u32::try_from(offset)) {
             (Some(s), Ok(off)) => *s = off,
