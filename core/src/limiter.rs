@@ -105,7 +105,7 @@ use crate::effect::{Apply, PolicyId, effects};
 use crate::observation::Observation;
 use crate::sat_u32;
 use crate::time::{Duration, Instant};
-use crate::window::{Crate, MaybeQuota, Rule, Track, Windows};
+use crate::window::{Crate, MaybeQuota, Rule, Windows};
 
 /// Tuning. [`Config::DEFAULT`] is what the docs call "the defaults".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -762,20 +762,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         if len_ms == 0 || quota == 0 {
             return;
         }
-        let by = |this: &Self, f: &dyn Fn(&Rule, &dyn Track) -> bool| {
-            (0..this.windows.count()).find(|&i| this.windows.get(i).is_some_and(|(r, t)| f(r, t)))
-        };
-        let target = by(self, &|r, _| {
-            hash != 0 && r.name_hash == hash && !r.is_unset()
-        })
-        .or_else(|| {
-            by(self, &|r, _| {
-                r.length_ms == len_ms && (r.name_hash == 0 || r.name_hash == hash)
-            })
-        })
-        // A free ring that can count the whole quota, else any free ring.
-        .or_else(|| by(self, &|r, t| r.is_unset() && t.max_quota() >= quota))
-        .or_else(|| by(self, &|r, _| r.is_unset()));
+        let target = self.learn_target(hash, quota, len_ms);
         if let Some((rule, track)) = target.and_then(|i| self.windows.get_mut(i, Crate(()))) {
             if !rule.is_local() && rule.length_ms != len_ms {
                 rule.length_ms = len_ms;
@@ -793,12 +780,42 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             }
             return;
         }
-        let longer = by(self, &|r, _| {
-            r.length_ms >= len_ms && r.quota().is_some_and(|q| q > quota)
+        let longer = (0..self.windows.count()).find(|&i| {
+            self.windows
+                .get(i)
+                .is_some_and(|(r, _)| r.length_ms >= len_ms && r.quota().is_some_and(|q| q > quota))
         });
         if let Some((rule, _)) = longer.and_then(|i| self.windows.get_mut(i, Crate(()))) {
             rule.server_quota = MaybeQuota::of(rule.server_quota.or_max().min(quota));
         }
+    }
+
+    /// The window a server policy (`hash`, `quota` per `len_ms`) applies to: the window bound
+    /// to its name, else one of the same length (unnamed or of that name), else a free ring
+    /// that can count the whole quota, else any free ring. One pass, keeping the best rank
+    /// (the first window of it).
+    fn learn_target(&self, hash: u16, quota: u32, len_ms: u32) -> Option<usize> {
+        let mut best: Option<(u8, usize)> = None;
+        for i in 0..self.windows.count() {
+            let Some((r, t)) = self.windows.get(i) else {
+                continue;
+            };
+            let rank = if hash != 0 && r.name_hash == hash && !r.is_unset() {
+                0
+            } else if r.length_ms == len_ms && (r.name_hash == 0 || r.name_hash == hash) {
+                1
+            } else if r.is_unset() && t.max_quota() >= quota {
+                2
+            } else if r.is_unset() {
+                3
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(b, _)| rank < b) {
+                best = Some((rank, i));
+            }
+        }
+        best.map(|(_, i)| i)
     }
 
     /// The budget slot `slot` names: its own, else a free or expired one, else the one that
