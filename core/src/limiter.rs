@@ -631,11 +631,10 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             };
             consider(until, Cause::InFlight);
         }
-        for b in self
-            .budgets
-            .iter()
-            .filter(|b| b.until > now && b.applies(key))
-        {
+        for b in &self.budgets {
+            if b.until <= now || !b.applies(key) {
+                continue;
+            }
             let (remaining, need) = if UNITS && b.kind == Kind::Bytes {
                 let left = b.floor.saturating_sub(self.in_flight_bytes);
                 (left, cost.content_bytes.max(1))

@@ -82,7 +82,12 @@ impl Duration {
 
     /// A span of `s` seconds (saturating at [`Duration::MAX`]).
     pub const fn from_secs(s: u64) -> Self {
-        Duration::from_millis(s.saturating_mul(1000))
+        // Compared, then multiplied in 32 bits: no 64-bit multiply on a device.
+        if s > (u32::MAX / 1000) as u64 {
+            Duration::MAX
+        } else {
+            Duration(s as u32 * 1000)
+        }
     }
 
     /// The span in milliseconds.
