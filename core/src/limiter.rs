@@ -1039,17 +1039,19 @@ impl Relation {
     /// apart. Windows of 4 s and more are told apart by that; for shorter ones only resets
     /// within a quarter window count as the same window, and nothing as another.
     fn of(until: Instant, held: Instant, window: Duration) -> Relation {
-        let w = window.as_millis();
-        let apart = |d: u64| Duration::from_millis(d);
+        let w = window.millis();
+        // One of the two is 0: how far the announced reset is after, or before, the held one.
+        let (after, before) = (until.millis_since(held), held.millis_since(until));
         if w >= 4000 {
-            if until >= held + apart(w / 2) {
+            let half = u64::from(w / 2);
+            if after >= half {
                 Relation::Next
-            } else if until + apart(w / 2) <= held {
+            } else if before >= half {
                 Relation::Past
             } else {
                 Relation::Same
             }
-        } else if until.max(held).saturating_duration_since(until.min(held)) < apart(w / 4) {
+        } else if after.max(before) < u64::from(w / 4) {
             Relation::Same
         } else {
             Relation::Unsure
