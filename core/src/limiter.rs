@@ -739,8 +739,8 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
 
     /// The slack added to a server reset, which is rounded to whole seconds: `reset_guard`,
     /// at most 1/64 of the policy's window when that is known (as for `guard`).
-    fn reset_guard(&self, hash: u16, window: Option<Duration>) -> Duration {
-        match window.or(self.length_of(hash)) {
+    fn reset_guard(&self, window: Option<Duration>) -> Duration {
+        match window {
             Some(w) => self.guard_for(w),
             None => self.config().reset_guard,
         }
@@ -834,12 +834,12 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         (current, current.unwrap_or(evict))
     }
 
-    fn set_budget(&mut self, slot: Slot, r: u32, until: Instant) {
+    /// `length`: the length of the window bound to `slot`'s policy, if any.
+    fn set_budget(&mut self, slot: Slot, r: u32, until: Instant, length: Option<Duration>) {
         let now = self.last_now;
         // Every other grant still in flight may be missing from `r`, issued before or after
         // this one (requests overtake each other). Bytes in flight are subtracted when asked.
         let in_flight = if slot.bytes { 0 } else { self.in_flight };
-        let length = self.length_of(slot.hash);
         let kind = match (slot.bytes, length.is_none_or(|w| w < MEASURED_WINDOW)) {
             (true, _) => Kind::Bytes,
             (false, true) => Kind::ShortRequests,
@@ -950,10 +950,13 @@ impl<W: Windows, const B: usize, C: Tuning> Apply for At<'_, W, B, C> {
         window: Option<Duration>,
     ) {
         let hash = policy.get();
-        let until = self.now + reset + self.limiter.reset_guard(hash, window);
+        // The window bound to the policy, looked up once for the guard and the budget's kind.
+        let bound = self.limiter.length_of(hash);
+        let guard = self.limiter.reset_guard(window.or(bound));
         let bytes = UNITS && bytes;
+        let slot = Slot { hash, key, bytes };
         self.limiter
-            .set_budget(Slot { hash, key, bytes }, remaining, until);
+            .set_budget(slot, remaining, self.now + reset + guard, bound);
     }
 
     #[inline]
