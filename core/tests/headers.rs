@@ -823,3 +823,89 @@ fn shopify_documented_headers() {
     let obs = observe(Some(200), &[("X-Shopify-Shop-Api-Call-Limit", "32")], None);
     assert_eq!(ignored(&obs), ["x-shopify-shop-api-call-limit"]);
 }
+
+/// A ≤ -06 or `X-` numeric field is its first Item's number (an Inner List before it is
+/// skipped, a Decimal rounds up, a repeated `w` counts its last value); a first Item that is
+/// not a number, or no Item at all, ignores the whole field, its extra windows too.
+#[cfg(feature = "legacy")]
+#[test]
+fn legacy_numbers_stand_or_fall_by_the_first_item() {
+    let windows = |value: &str| {
+        let obs = observe(None, &[("RateLimit-Limit", value)], None);
+        let policies: Vec<_> = obs
+            .policies()
+            .iter()
+            .map(|p| (p.quota(), p.window_s()))
+            .collect();
+        (
+            policies,
+            ignored(&obs),
+            obs.ignored().first().map(|i| i.reason),
+        )
+    };
+    assert_eq!(
+        windows("(1 2), 40;w=5;w=60, x, 100;w=0, 7.5;w=9"),
+        (
+            vec![(Some(40), Some(60)), (Some(100), None), (Some(8), Some(9))],
+            vec![],
+            None
+        )
+    );
+    assert_eq!(
+        windows("lots, 100;w=60"),
+        (vec![], vec!["ratelimit-limit"], Some(Reason::NotANumber))
+    );
+    assert_eq!(
+        windows("-1, 100;w=60"),
+        (vec![], vec!["ratelimit-limit"], Some(Reason::NotANumber))
+    );
+    assert_eq!(
+        windows("(1 2)"),
+        (vec![], vec!["ratelimit-limit"], Some(Reason::Empty))
+    );
+    assert_eq!(
+        windows("40, 100;w=60,"),
+        (
+            vec![],
+            vec!["ratelimit-limit"],
+            Some(Reason::Syntax(headroom_core::sf::ErrorKind::TrailingComma))
+        )
+    );
+    // Remaining, reset and used read their first Item only.
+    let obs = observe(
+        None,
+        &[
+            ("X-RateLimit-Limit", "100, 5"),
+            ("X-RateLimit-Used", "30;w=60, 1"),
+            ("X-RateLimit-Reset", "1.5, 9"),
+        ],
+        None,
+    );
+    let p = &obs.policies()[0];
+    assert_eq!(
+        (p.quota(), p.remaining(), p.reset(), p.window()),
+        (Some(100), Some(70), Some(Duration::from_secs(2)), None)
+    );
+}
+
+/// Draft -07's `RateLimit` Dictionary: a repeated key's last value counts, and a value that
+/// is not a non-negative Integer (a Decimal, an Inner List, a bare key) is none.
+#[cfg(feature = "legacy")]
+#[test]
+fn draft7_dictionary_keys_take_their_last_value() {
+    let obs = observe(
+        None,
+        &[(
+            "RateLimit",
+            "limit=1, remaining=2, limit=50, reset=(1 2), other=?0, remaining;x=1",
+        )],
+        None,
+    );
+    let p = &obs.policies()[0];
+    assert_eq!(
+        (p.quota(), p.remaining(), p.reset()),
+        (Some(50), None, None)
+    );
+    let obs = observe(None, &[("RateLimit", "limit=1.5, remaining=-1")], None);
+    assert!(obs.policies().is_empty(), "{:?}", obs.policies());
+}

@@ -200,3 +200,96 @@ fn httpwg_cases_through_the_shared_body() {
         &failures[..failures.len().min(10)]
     );
 }
+
+/// What a walk reports of a member: its value's bare item (`None` for an Inner List) and its
+/// parameters, each key once at its first position with its last value (as `Params::iter`).
+type Walked = (Option<Value>, Vec<(Vec<u8>, Value)>);
+
+fn walked_param(m: &mut Walked, key: &[u8], v: BareItem<'_>) {
+    match m.1.iter_mut().find(|(k, _)| k == key) {
+        Some(p) => p.1 = bare(v),
+        None => m.1.push((key.to_vec(), bare(v))),
+    }
+}
+
+fn head(step: sf::Step<'_>) -> Option<Walked> {
+    match step {
+        sf::Step::Item(b) => Some((Some(bare(b)), Vec::new())),
+        sf::Step::InnerList => Some((None, Vec::new())),
+        sf::Step::Param(..) => None,
+    }
+}
+
+fn parsed(m: Member<'_>) -> Walked {
+    let (value, p) = match m {
+        Member::Item(i) => (Some(bare(i.bare())), i.params()),
+        Member::InnerList(l) => (None, l.params()),
+    };
+    let p = p
+        .iter()
+        .map(|(k, v)| (k.as_bytes().to_vec(), bare(v)))
+        .collect();
+    (value, p)
+}
+
+/// `walk_list` and `walk_dictionary` accept exactly the Lists and Dictionaries of the suite
+/// that `parse_list` and `parse_dictionary` accept, and report the same members: for a
+/// Dictionary, a repeated key's last member, a valueless one as `?1`.
+#[test]
+fn walks_agree_with_the_parsers_on_the_suite() {
+    let cases = sf_expected::cases(&suite_dir());
+    let (mut lists, mut dictionaries) = (0, 0);
+    for (name, header_type, raw, ..) in &cases {
+        let lines: Vec<&[u8]> = raw.iter().map(|l| l.as_bytes()).collect();
+        let mut buf = vec![0u8; lines.iter().map(|l| l.len() + 2).sum::<usize>()];
+        let joined = sf::join_lines(lines.iter().copied(), &mut buf).expect("buffer sized");
+        match header_type.as_str() {
+            "list" => {
+                let mut walked: Vec<Walked> = Vec::new();
+                let walk = sf::walk_list(joined, |step| match (head(step), step) {
+                    (Some(m), _) => walked.push(m),
+                    (None, sf::Step::Param(k, v)) => {
+                        walked_param(walked.last_mut().expect("a member first"), k, v)
+                    }
+                    (None, _) => unreachable!(),
+                });
+                let parse = sf::parse_list(joined);
+                assert_eq!(walk.is_ok(), parse.is_ok(), "{name}");
+                if let Ok(l) = parse {
+                    let want: Vec<Walked> = l.members().map(parsed).collect();
+                    assert_eq!(walked, want, "{name}");
+                }
+                lists += 1;
+            }
+            "dictionary" => {
+                let mut walked: Vec<(Vec<u8>, Walked)> = Vec::new();
+                let walk = sf::walk_dictionary(joined, |key, step| match (head(step), step) {
+                    (Some(m), _) => match walked.iter_mut().find(|(k, _)| k == key) {
+                        Some(entry) => entry.1 = m,
+                        None => walked.push((key.to_vec(), m)),
+                    },
+                    (None, sf::Step::Param(k, v)) => {
+                        let entry = walked.iter_mut().find(|(e, _)| e == key).expect("member");
+                        walked_param(&mut entry.1, k, v)
+                    }
+                    (None, _) => unreachable!(),
+                });
+                let parse = sf::parse_dictionary(joined);
+                assert_eq!(walk.is_ok(), parse.is_ok(), "{name}");
+                if let Ok(d) = parse {
+                    let want: Vec<(Vec<u8>, Walked)> = d
+                        .iter()
+                        .map(|(k, m)| (k.as_bytes().to_vec(), parsed(m)))
+                        .collect();
+                    assert_eq!(walked, want, "{name}");
+                }
+                dictionaries += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        lists > 100 && dictionaries > 100,
+        "{lists} lists, {dictionaries} dictionaries"
+    );
+}

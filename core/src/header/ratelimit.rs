@@ -16,7 +16,7 @@
 
 use super::{Flaw, Param, Reason};
 use crate::cost::{KEYED, Key};
-use crate::sf::{self, BareItem, Item, Member, SfStr, SfToken, Step};
+use crate::sf::{self, BareItem, SfStr, SfToken, Step};
 use crate::time::UnixTime;
 
 /// A policy's name as it appeared: a String, a Token, or none (older drafts and legacy headers).
@@ -116,6 +116,9 @@ pub(crate) struct Fact<'a> {
     pub extra: bool,
     /// The partition key (`pk`), as a [`Key`] of its base64 ([`Key::IDENTITY`]: none).
     pub partition: Key,
+    /// Quota consumed (`X-RateLimit-Used`): remaining = limit − used when no remaining is sent.
+    #[cfg(feature = "legacy")]
+    pub used: Option<u32>,
     /// Why the member is dropped: a parameter invalid, or a required one missing.
     pub invalid: Option<Reason>,
 }
@@ -131,6 +134,8 @@ impl<'a> Fact<'a> {
             unit: QuotaUnit::Requests,
             extra: false,
             partition: Key::IDENTITY,
+            #[cfg(feature = "legacy")]
+            used: None,
             invalid: None,
         }
     }
@@ -184,30 +189,50 @@ fn name_of<'a>(bare: BareItem<'a>) -> Option<Name<'a>> {
     }
 }
 
-fn items<'a>(list: sf::List<'a>) -> impl Iterator<Item = Item<'a>> {
-    list.members().filter_map(|m| match m {
-        Member::Item(i) => Some(i),
-        Member::InnerList(_) => None,
-    })
-}
-
 /// Facts held back until their field is known to be valid; a field with more is walked twice.
 const HELD_FACTS: usize = 4;
 
-/// The two List fields [`facts`] reads; one enum rather than closures, so the walk is compiled
-/// once for both (it is most of a device's header-parsing code).
+/// The List fields [`facts`] reads; one enum rather than closures, so the walk is compiled
+/// once for all (it is most of a device's header-parsing code).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ListField {
     Policy,
     RateLimit,
+    /// A ≤ -06 or `X-` numeric field: its first Item is the number, and a `*-Limit` field's
+    /// further Items are extra `quota;w=…` windows.
+    #[cfg(feature = "legacy")]
+    Legacy(LegacyKind),
 }
 
 impl ListField {
-    /// Begins a fact in `f` from a member's bare item; false when the member is skipped.
+    /// Begins a fact in `f` from a member's bare item (the field's `first` Item or a later
+    /// one); false when the member is skipped.
     #[inline]
-    fn start<'a>(self, bare: BareItem<'a>, f: &mut Fact<'a>) -> bool {
+    #[cfg_attr(not(feature = "legacy"), allow(unused_variables))]
+    fn start<'a>(self, bare: BareItem<'a>, first: bool, f: &mut Fact<'a>) -> bool {
         *f = Fact::unnamed();
         match (self, bare) {
+            // The field's number; one that is not makes the whole field invalid (see `facts`).
+            #[cfg(feature = "legacy")]
+            (ListField::Legacy(kind), bare) if first => {
+                let n = number(bare);
+                match kind {
+                    LegacyKind::Limit => f.quota = n,
+                    LegacyKind::Remaining => f.remaining = n,
+                    LegacyKind::Reset => f.reset = n.map(Reset::Ambiguous),
+                    LegacyKind::Used => f.used = n,
+                }
+                if n.is_none() {
+                    f.invalid = Some(Reason::NotANumber);
+                }
+                true
+            }
+            #[cfg(feature = "legacy")]
+            (ListField::Legacy(kind), bare) => {
+                f.quota = number(bare);
+                f.extra = true;
+                kind == LegacyKind::Limit && f.quota.is_some()
+            }
             // Draft -07's unnamed `quota;w=…` items, read with the other pre-standard forms.
             #[cfg(feature = "legacy")]
             (ListField::Policy, BareItem::Integer(q)) => {
@@ -249,6 +274,13 @@ impl ListField {
                 b"pk" if KEYED => f.partition(v),
                 _ => {}
             },
+            // A window only a `*-Limit` field's items carry; an invalid one is left out.
+            #[cfg(feature = "legacy")]
+            ListField::Legacy(kind) => {
+                if key == b"w" && kind == LegacyKind::Limit {
+                    f.window_s = positive(Some(v));
+                }
+            }
         }
     }
 
@@ -271,14 +303,15 @@ fn facts<'a>(
     sink: &mut dyn FnMut(&Fact<'a>),
 ) -> Result<(), Reason> {
     let pass = |emit: &mut dyn FnMut(&Fact<'a>)| {
-        // The member being read, and whether it is one to report.
-        let (mut current, mut active) = (Fact::unnamed(), false);
+        // The member being read, whether it is one to report, and whether an Item came yet.
+        let (mut current, mut active, mut first) = (Fact::unnamed(), false, true);
         sf::walk_list(value, |step| match step {
             Step::Item(bare) => {
                 if active && field.keep(&mut current) {
                     emit(&current);
                 }
-                active = field.start(bare, &mut current);
+                active = field.start(bare, first, &mut current);
+                first = false;
             }
             Step::InnerList => {
                 if active && field.keep(&mut current) {
@@ -301,6 +334,18 @@ fn facts<'a>(
     let mut held: heapless::Vec<Fact<'a>, HELD_FACTS> = heapless::Vec::new();
     let mut overflow = false;
     pass(&mut |f| overflow |= held.push(*f).is_err())?;
+    // A numeric field stands or falls by its first Item (the first fact: it is always held).
+    #[cfg(feature = "legacy")]
+    if let ListField::Legacy(_) = field {
+        match held.first() {
+            None => return Err(Reason::Empty),
+            Some(Fact {
+                invalid: Some(reason),
+                ..
+            }) => return Err(*reason),
+            Some(_) => {}
+        }
+    }
     if overflow {
         // Valid, as the first pass showed: report everything on a second.
         return pass(sink);
@@ -340,17 +385,22 @@ fn draft7_dictionary(value: &[u8]) -> Option<Fact<'_>> {
     if !matches!(first, b'a'..=b'z' | b'*') {
         return None;
     }
-    let dict = sf::parse_dictionary(value).ok()?;
-    let int = |k: &str| match dict.get(k)? {
-        Member::Item(i) => non_negative(Some(i.bare())),
-        Member::InnerList(_) => None,
-    };
-    let fact = Fact {
-        quota: int("limit"),
-        remaining: int("remaining"),
-        reset: int("reset").map(Reset::Ambiguous),
-        ..Fact::unnamed()
-    };
+    // A repeated key's last value counts, as in a parsed Dictionary.
+    let mut fact = Fact::unnamed();
+    sf::walk_dictionary(value, |key, step| {
+        let n = match step {
+            Step::Item(bare) => non_negative(Some(bare)),
+            Step::InnerList => None,
+            Step::Param(..) => return,
+        };
+        match key {
+            b"limit" => fact.quota = n,
+            b"remaining" => fact.remaining = n,
+            b"reset" => fact.reset = n.map(Reset::Ambiguous),
+            _ => {}
+        }
+    })
+    .ok()?;
     (fact.quota.is_some() || fact.remaining.is_some() || fact.reset.is_some()).then_some(fact)
 }
 
@@ -367,53 +417,17 @@ pub(crate) enum LegacyKind {
     Used,
 }
 
-/// One legacy or ≤ -06 numeric field (`RateLimit-Limit`, `X-RateLimit-Reset`, …).
-/// `used` is reported as a fact with `remaining: None` and stored by the caller.
+/// One legacy or ≤ -06 numeric field (`RateLimit-Limit`, `X-RateLimit-Reset`, …): the
+/// number of its first Item (`NotANumber` when it is none, `Empty` when there is no Item);
+/// a `*-Limit` field's further Items are extra `quota;w=…` windows. `used` is reported as a
+/// fact with `remaining: None` and its `used` for the caller to store.
+#[cfg(feature = "legacy")]
 pub(crate) fn legacy_field<'a>(
     kind: LegacyKind,
     value: &'a [u8],
     mut sink: impl FnMut(Fact<'a>, Option<u32>),
 ) -> Result<(), Reason> {
-    let list = sf::parse_list(value).map_err(|e| Reason::Syntax(e.kind))?;
-    let mut members = items(list);
-    let first = members.next().ok_or(Reason::Empty)?;
-    let n = number(first.bare()).ok_or(Reason::NotANumber)?;
-    let window_s = positive(first.params().get("w"));
-    let fact = match kind {
-        LegacyKind::Limit => Fact {
-            quota: Some(n),
-            window_s,
-            ..Fact::unnamed()
-        },
-        LegacyKind::Remaining => Fact {
-            remaining: Some(n),
-            ..Fact::unnamed()
-        },
-        LegacyKind::Reset => Fact {
-            reset: Some(Reset::Ambiguous(n)),
-            ..Fact::unnamed()
-        },
-        LegacyKind::Used => Fact::unnamed(),
-    };
-    sink(fact, (kind == LegacyKind::Used).then_some(n));
-    if kind == LegacyKind::Limit {
-        for item in members {
-            let Some(q) = number(item.bare()) else {
-                continue;
-            };
-            let window_s = positive(item.params().get("w"));
-            sink(
-                Fact {
-                    quota: Some(q),
-                    window_s,
-                    extra: true,
-                    ..Fact::unnamed()
-                },
-                None,
-            );
-        }
-    }
-    Ok(())
+    facts(value, ListField::Legacy(kind), &mut |f| sink(*f, f.used))
 }
 
 /// A non-negative Integer, or a Decimal rounded up (some services send `1.5` resets).
