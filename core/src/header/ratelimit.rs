@@ -198,10 +198,17 @@ const HELD_FACTS: usize = 4;
 enum ListField {
     Policy,
     RateLimit,
-    /// A ≤ -06 or `X-` numeric field: its first Item is the number, and a `*-Limit` field's
-    /// further Items are extra `quota;w=…` windows.
+    /// The ≤ -06 and `X-` numeric fields: the first Item is the number, and a `*-Limit`
+    /// field's further Items are extra `quota;w=…` windows. (Fieldless variants, not one
+    /// holding a [`LegacyKind`]: the walk compares them as one byte.)
     #[cfg(feature = "legacy")]
-    Legacy(LegacyKind),
+    Limit,
+    #[cfg(feature = "legacy")]
+    Remaining,
+    #[cfg(feature = "legacy")]
+    Reset,
+    #[cfg(feature = "legacy")]
+    Used,
 }
 
 impl ListField {
@@ -214,13 +221,16 @@ impl ListField {
         match (self, bare) {
             // The field's number; one that is not makes the whole field invalid (see `facts`).
             #[cfg(feature = "legacy")]
-            (ListField::Legacy(kind), bare) if first => {
+            (
+                ListField::Limit | ListField::Remaining | ListField::Reset | ListField::Used,
+                bare,
+            ) if first => {
                 let n = number(bare);
-                match kind {
-                    LegacyKind::Limit => f.quota = n,
-                    LegacyKind::Remaining => f.remaining = n,
-                    LegacyKind::Reset => f.reset = n.map(Reset::Ambiguous),
-                    LegacyKind::Used => f.used = n,
+                match self {
+                    ListField::Limit => f.quota = n,
+                    ListField::Remaining => f.remaining = n,
+                    ListField::Reset => f.reset = n.map(Reset::Ambiguous),
+                    _ => f.used = n,
                 }
                 if n.is_none() {
                     f.invalid = Some(Reason::NotANumber);
@@ -228,11 +238,13 @@ impl ListField {
                 true
             }
             #[cfg(feature = "legacy")]
-            (ListField::Legacy(kind), bare) => {
+            (ListField::Limit, bare) => {
                 f.quota = number(bare);
                 f.extra = true;
-                kind == LegacyKind::Limit && f.quota.is_some()
+                f.quota.is_some()
             }
+            #[cfg(feature = "legacy")]
+            (ListField::Remaining | ListField::Reset | ListField::Used, _) => false,
             // Draft -07's unnamed `quota;w=…` items, read with the other pre-standard forms.
             #[cfg(feature = "legacy")]
             (ListField::Policy, BareItem::Integer(q)) => {
@@ -276,11 +288,13 @@ impl ListField {
             },
             // A window only a `*-Limit` field's items carry; an invalid one is left out.
             #[cfg(feature = "legacy")]
-            ListField::Legacy(kind) => {
-                if key == b"w" && kind == LegacyKind::Limit {
+            ListField::Limit => {
+                if key == b"w" {
                     f.window_s = positive(Some(v));
                 }
             }
+            #[cfg(feature = "legacy")]
+            ListField::Remaining | ListField::Reset | ListField::Used => {}
         }
     }
 
@@ -336,7 +350,7 @@ fn facts<'a>(
     pass(&mut |f| overflow |= held.push(*f).is_err())?;
     // A numeric field stands or falls by its first Item (the first fact: it is always held).
     #[cfg(feature = "legacy")]
-    if let ListField::Legacy(_) = field {
+    if !matches!(field, ListField::Policy | ListField::RateLimit) {
         match held.first() {
             None => return Err(Reason::Empty),
             Some(Fact {
@@ -427,7 +441,13 @@ pub(crate) fn legacy_field<'a>(
     value: &'a [u8],
     mut sink: impl FnMut(Fact<'a>, Option<u32>),
 ) -> Result<(), Reason> {
-    facts(value, ListField::Legacy(kind), &mut |f| sink(*f, f.used))
+    let field = match kind {
+        LegacyKind::Limit => ListField::Limit,
+        LegacyKind::Remaining => ListField::Remaining,
+        LegacyKind::Reset => ListField::Reset,
+        LegacyKind::Used => ListField::Used,
+    };
+    facts(value, field, &mut |f| sink(*f, f.used))
 }
 
 /// A non-negative Integer, or a Decimal rounded up (some services send `1.5` resets).

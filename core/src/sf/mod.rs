@@ -370,7 +370,23 @@ pub enum Step<'a> {
 /// pass, for callers that extract a few values and want no second walk. Steps arrive before
 /// the field is known to be valid: on an error, discard what they gave.
 pub fn walk_list<'a>(field: &'a [u8], mut step: impl FnMut(Step<'a>)) -> Result<(), Error> {
-    validate_members(trim_sp(field), |c| member_steps(c, true, &mut step))
+    validate_members(trim_sp(field), |c| {
+        let mut next = if c.peek() == Some(b'(') {
+            parse::inner_list(c)?;
+            Step::InnerList
+        } else {
+            Step::Item(parse::bare_item(c)?)
+        };
+        // One call site, so the compiler inlines `step` here.
+        loop {
+            step(next);
+            if c.peek() != Some(b';') {
+                return Ok(());
+            }
+            let (k, v) = parse::parameter(c)?;
+            next = Step::Param(k, v);
+        }
+    })
 }
 
 /// [`walk_list`] for a Dictionary field: each step comes with its member's key (ASCII bytes).
@@ -379,38 +395,27 @@ pub fn walk_dictionary<'a>(
     field: &'a [u8],
     mut step: impl FnMut(&'a [u8], Step<'a>),
 ) -> Result<(), Error> {
+    // The member walk is written out here rather than shared with `walk_list`: sharing it
+    // cost the List walk 8 % more instructions and a device 48 B of flash.
     validate_members(trim_sp(field), |c| {
         let key = parse::key(c)?;
-        let valued = c.eat(b'=');
-        member_steps(c, valued, |s| step(key, s))
-    })
-}
-
-/// Reports the member at `c` (its value, unless it has none: a Dictionary's `?1`) and its
-/// parameters, in order.
-#[inline(always)]
-fn member_steps<'a>(
-    c: &mut Cursor<'a>,
-    valued: bool,
-    mut step: impl FnMut(Step<'a>),
-) -> Result<(), Error> {
-    let mut next = if !valued {
-        Step::Item(BareItem::Boolean(true))
-    } else if c.peek() == Some(b'(') {
-        parse::inner_list(c)?;
-        Step::InnerList
-    } else {
-        Step::Item(parse::bare_item(c)?)
-    };
-    // One call site per walk, so the compiler inlines `step` here.
-    loop {
-        step(next);
-        if c.peek() != Some(b';') {
-            return Ok(());
+        let mut next = if !c.eat(b'=') {
+            Step::Item(BareItem::Boolean(true))
+        } else if c.peek() == Some(b'(') {
+            parse::inner_list(c)?;
+            Step::InnerList
+        } else {
+            Step::Item(parse::bare_item(c)?)
+        };
+        loop {
+            step(key, next);
+            if c.peek() != Some(b';') {
+                return Ok(());
+            }
+            let (k, v) = parse::parameter(c)?;
+            next = Step::Param(k, v);
         }
-        let (k, v) = parse::parameter(c)?;
-        next = Step::Param(k, v);
-    }
+    })
 }
 
 /// Parses a Dictionary field. An empty (or all-SP) value is an empty dictionary.
