@@ -103,9 +103,12 @@ impl Policy {
     pub(crate) fn key(&self) -> u16 {
         match (self.name.as_deref(), self.window_s) {
             (Some(n), _) => name_hash(n.bytes()),
-            // A NUL prefix keeps these apart from any real name.
-            (None, Some(w)) => name_hash([0].into_iter().chain(w.to_le_bytes())),
-            (None, None) => 0,
+            // A NUL prefix keeps these apart from any real name. (Only the pre-standard
+            // forms make unnamed policies.)
+            (None, Some(w)) if cfg!(feature = "legacy") => {
+                name_hash([0].into_iter().chain(w.to_le_bytes()))
+            }
+            (None, _) => 0,
         }
     }
 }
