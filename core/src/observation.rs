@@ -620,7 +620,8 @@ impl<const P: usize> Observation<P> {
 
     /// `X-RateLimit-Used` gives remaining = limit − used when no remaining was sent.
     fn finish_used(&mut self) {
-        for p in self.policies.iter_mut() {
+        // Only `X-RateLimit-Used` (the legacy feature) gives a used count.
+        for p in self.policies.iter_mut().filter(|_| cfg!(feature = "legacy")) {
             if let (None, Some(q), Some(u)) = (p.remaining, p.quota, p.used) {
                 p.remaining = Some(q.saturating_sub(u));
             }

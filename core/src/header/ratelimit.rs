@@ -70,6 +70,8 @@ impl Reset {
     pub fn secs_from(self, reference: Option<UnixTime>) -> Option<u32> {
         match self {
             Reset::Delta(s) => Some(s),
+            // Only the pre-standard forms (the legacy feature) send these.
+            Reset::Ambiguous(_) if !cfg!(feature = "legacy") => None,
             Reset::Ambiguous(s) if s <= EPOCH_THRESHOLD => Some(s),
             Reset::Ambiguous(at) => {
                 let wait = i64::from(at).saturating_sub(reference?.as_secs());
