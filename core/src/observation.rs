@@ -42,6 +42,8 @@ pub struct Policy {
     remaining: Option<u32>,
     reset_s: Option<u32>,
     unit: QuotaUnit,
+    /// `X-RateLimit-Used` (only the legacy feature reads it).
+    #[cfg(feature = "legacy")]
     used: Option<u32>,
     extra: bool,
     partition_key: Key,
@@ -536,7 +538,10 @@ impl<const P: usize> Observation<P> {
         keep(&mut p.window_s, fact.window_s);
         keep(&mut p.remaining, fact.remaining);
         keep(&mut p.reset_s, reset_s);
+        #[cfg(feature = "legacy")]
         keep(&mut p.used, used);
+        #[cfg(not(feature = "legacy"))]
+        let _ = used;
         if fact.quota.is_some() {
             p.unit = fact.unit;
         }
@@ -620,8 +625,8 @@ impl<const P: usize> Observation<P> {
 
     /// `X-RateLimit-Used` gives remaining = limit − used when no remaining was sent.
     fn finish_used(&mut self) {
-        // Only `X-RateLimit-Used` (the legacy feature) gives a used count.
-        for p in self.policies.iter_mut().filter(|_| cfg!(feature = "legacy")) {
+        #[cfg(feature = "legacy")]
+        for p in self.policies.iter_mut() {
             if let (None, Some(q), Some(u)) = (p.remaining, p.quota, p.used) {
                 p.remaining = Some(q.saturating_sub(u));
             }
