@@ -706,7 +706,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         }
         self.budgets.iter().any(|b| {
             b.name_hash == rule.name_hash
-                && b.key.is_identity()
+                && (!KEYED || b.key.is_identity())
                 && (b.until > now || b.awaiting_probe)
         })
     }
@@ -824,7 +824,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         let current = self
             .budgets
             .iter()
-            .position(|b| b.name_hash == slot.hash && b.key == slot.key);
+            .position(|b| b.name_hash == slot.hash && (!KEYED || b.key == slot.key));
         let evict = (0..B)
             .min_by_key(|&i| match self.budgets.get(i) {
                 Some(b) if b.until > now => b.until,
