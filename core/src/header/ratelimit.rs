@@ -214,39 +214,15 @@ enum ListField {
 }
 
 impl ListField {
-    /// Begins a fact in `f` from a member's bare item (the field's `first` Item or a later
-    /// one); false when the member is skipped.
+    /// Begins a fact in `f` from a member's bare item; false when the member is skipped.
     #[inline]
-    #[cfg_attr(not(feature = "legacy"), allow(unused_variables))]
-    fn start<'a>(self, bare: BareItem<'a>, first: bool, f: &mut Fact<'a>) -> bool {
+    fn start<'a>(self, bare: BareItem<'a>, f: &mut Fact<'a>) -> bool {
+        #[cfg(feature = "legacy")]
+        if !matches!(self, ListField::Policy | ListField::RateLimit) {
+            return self.start_number(bare, f);
+        }
         *f = Fact::unnamed();
         match (self, bare) {
-            // The field's number; one that is not makes the whole field invalid (see `facts`).
-            #[cfg(feature = "legacy")]
-            (
-                ListField::Limit | ListField::Remaining | ListField::Reset | ListField::Used,
-                bare,
-            ) if first => {
-                let n = number(bare);
-                match self {
-                    ListField::Limit => f.quota = n,
-                    ListField::Remaining => f.remaining = n,
-                    ListField::Reset => f.reset = n.map(Reset::Ambiguous),
-                    _ => f.used = n,
-                }
-                if n.is_none() {
-                    f.invalid = Some(Reason::NotANumber);
-                }
-                true
-            }
-            #[cfg(feature = "legacy")]
-            (ListField::Limit, bare) => {
-                f.quota = number(bare);
-                f.extra = true;
-                f.quota.is_some()
-            }
-            #[cfg(feature = "legacy")]
-            (ListField::Remaining | ListField::Reset | ListField::Used, _) => false,
             // Draft -07's unnamed `quota;w=…` items, read with the other pre-standard forms.
             #[cfg(feature = "legacy")]
             (ListField::Policy, BareItem::Integer(q)) => {
@@ -259,6 +235,40 @@ impl ListField {
             }
             (_, bare) => name_of(bare).map(|name| f.name = name).is_some(),
         }
+    }
+
+    /// Begins a numeric field's fact: its first Item's number (one that is not makes the
+    /// whole field invalid: see `facts`), or a `*-Limit` field's extra window. `f` still
+    /// holds nothing before the first Item, and a skipped Item leaves it as it was, so an
+    /// empty `f` means the first Item.
+    #[cfg(feature = "legacy")]
+    fn start_number<'a>(self, bare: BareItem<'a>, f: &mut Fact<'a>) -> bool {
+        let first = f.quota.is_none()
+            && f.remaining.is_none()
+            && f.reset.is_none()
+            && f.used.is_none()
+            && f.invalid.is_none();
+        let n = number(bare);
+        if !first {
+            if self != ListField::Limit || n.is_none() {
+                return false;
+            }
+            *f = Fact::unnamed();
+            f.quota = n;
+            f.extra = true;
+            return true;
+        }
+        *f = Fact::unnamed();
+        match self {
+            ListField::Limit => f.quota = n,
+            ListField::Remaining => f.remaining = n,
+            ListField::Reset => f.reset = n.map(Reset::Ambiguous),
+            _ => f.used = n,
+        }
+        if n.is_none() {
+            f.invalid = Some(Reason::NotANumber);
+        }
+        true
     }
 
     /// Applies one parameter, in order (so the last of a repeated key wins).
@@ -319,15 +329,14 @@ fn facts<'a>(
     sink: &mut dyn FnMut(&Fact<'a>),
 ) -> Result<(), Reason> {
     let pass = |emit: &mut dyn FnMut(&Fact<'a>)| {
-        // The member being read, whether it is one to report, and whether an Item came yet.
-        let (mut current, mut active, mut first) = (Fact::unnamed(), false, true);
+        // The member being read, and whether it is one to report.
+        let (mut current, mut active) = (Fact::unnamed(), false);
         sf::walk_list(value, |step| match step {
             Step::Item(bare) => {
                 if active && field.keep(&mut current) {
                     emit(&current);
                 }
-                active = field.start(bare, first, &mut current);
-                first = false;
+                active = field.start(bare, &mut current);
             }
             Step::InnerList => {
                 if active && field.keep(&mut current) {
