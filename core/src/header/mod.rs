@@ -29,7 +29,6 @@ pub(crate) use openai::openai_field;
 pub(crate) use ratelimit::LegacyKind;
 pub use ratelimit::QuotaUnit;
 #[cfg(feature = "legacy")]
-#[cfg(feature = "legacy")]
 pub(crate) use ratelimit::legacy_field;
 pub(crate) use ratelimit::{Fact, Name, Reset, policy_field, ratelimit_field};
 pub use retry_after::{RetryAfter, parse_retry_after};

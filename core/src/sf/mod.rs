@@ -21,6 +21,9 @@
 //! assert!(sf::parse_list(b"a, , b").is_err());
 //! ```
 //!
+//! [`walk_list`] and [`walk_dictionary`] validate a field and report its members in the same
+//! single pass, for callers that extract a few values (the RateLimit fields' readers).
+//!
 //! A field sent on several lines is one field: join the lines with [`join_lines`] first.
 
 mod parse;
@@ -391,6 +394,19 @@ pub fn walk_list<'a>(field: &'a [u8], mut step: impl FnMut(Step<'a>)) -> Result<
 
 /// [`walk_list`] for a Dictionary field: each step comes with its member's key (ASCII bytes).
 /// A member without a value is the Item `?1`. A repeated key comes again (the last wins).
+///
+/// ```
+/// use headroom_core::sf::{self, BareItem, Step};
+/// let mut limit = None;
+/// sf::walk_dictionary(b"limit=100, remaining=50, limit=60;x", |key, step| {
+///     if let (b"limit", Step::Item(BareItem::Integer(n))) = (key, step) {
+///         limit = Some(n);
+///     }
+/// })?;
+/// assert_eq!(limit, Some(60));
+/// assert!(sf::walk_dictionary(b"limit=1,", |_, _| {}).is_err());
+/// # Ok::<(), sf::Error>(())
+/// ```
 pub fn walk_dictionary<'a>(
     field: &'a [u8],
     mut step: impl FnMut(&'a [u8], Step<'a>),
