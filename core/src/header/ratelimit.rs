@@ -214,11 +214,17 @@ enum ListField {
 }
 
 impl ListField {
+    /// A ≤ -06 or `X-` numeric field (read by its first Item's number).
+    #[cfg(feature = "legacy")]
+    fn numeric(self) -> bool {
+        !matches!(self, ListField::Policy | ListField::RateLimit)
+    }
+
     /// Begins a fact in `f` from a member's bare item; false when the member is skipped.
     #[inline]
     fn start<'a>(self, bare: BareItem<'a>, f: &mut Fact<'a>) -> bool {
         #[cfg(feature = "legacy")]
-        if !matches!(self, ListField::Policy | ListField::RateLimit) {
+        if self.numeric() {
             return self.start_number(bare, f);
         }
         *f = Fact::unnamed();
@@ -361,7 +367,7 @@ fn facts<'a>(
     pass(&mut |f| overflow |= held.push(*f).is_err())?;
     // A numeric field stands or falls by its first Item (the first fact: it is always held).
     #[cfg(feature = "legacy")]
-    if !matches!(field, ListField::Policy | ListField::RateLimit) {
+    if field.numeric() {
         match held.first() {
             None => return Err(Reason::Empty),
             Some(Fact {
