@@ -909,3 +909,36 @@ fn draft7_dictionary_keys_take_their_last_value() {
     let obs = observe(None, &[("RateLimit", "limit=1.5, remaining=-1")], None);
     assert!(obs.policies().is_empty(), "{:?}", obs.policies());
 }
+
+/// A field name matches in any ASCII case and in no other spelling: every name this build
+/// reads, with each of its bytes in turn replaced by every byte value, is judged as
+/// `eq_ignore_ascii_case` judges it (a non-ASCII or control byte never matches a letter, a
+/// digit or `-`).
+#[test]
+fn field_names_match_in_any_case_and_nothing_else() {
+    let names: Vec<(Field, &str)> = Field::ALL
+        .iter()
+        .filter(|f| Field::from_name(f.name()) == Some(**f))
+        .map(|f| (*f, f.name()))
+        .collect();
+    assert!(names.iter().any(|(f, _)| *f == Field::RateLimitPolicy));
+    for &(field, name) in &names {
+        assert_eq!(Field::from_name(&name.to_ascii_uppercase()), Some(field));
+        assert_eq!(Field::from_name(&format!(" {name}\t")), Some(field));
+        for at in 0..name.len() {
+            for byte in 0..=255u8 {
+                let mut spelled = name.as_bytes().to_vec();
+                spelled[at] = byte;
+                let Ok(spelled) = String::from_utf8(spelled) else {
+                    continue;
+                };
+                let expected = names
+                    .iter()
+                    .find(|(_, n)| n.eq_ignore_ascii_case(spelled.trim_ascii()))
+                    .map(|(f, _)| *f);
+                assert_eq!(Field::from_name(&spelled), expected, "{spelled:?}");
+            }
+        }
+    }
+    assert_eq!(Field::from_name("ratelimit-polic\u{e9}"), None);
+}

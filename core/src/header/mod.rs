@@ -254,6 +254,13 @@ const READ_COUNT: usize = {
 /// fewer than 33 fields keeps its arithmetic in one register).
 pub(crate) const READ_WORDS: usize = READ_COUNT.div_ceil(32);
 
+/// Whether `name` is `lower` (a lowercase field name of the same length) in any case. Every
+/// byte is compared, with no early exit, so the compiler can compare many bytes at a time.
+fn lowercase_eq(lower: &[u8], name: &[u8]) -> bool {
+    let differ = lower.iter().zip(name);
+    differ.fold(0, |acc, (l, b)| acc | (l ^ b.to_ascii_lowercase())) == 0
+}
+
 /// The fields this build reads, with their names: filtered at compile time, so a device built
 /// without `legacy` holds neither the other fields' names nor a test for them.
 const READ: [(Field, &str); READ_COUNT] = {
@@ -415,9 +422,9 @@ impl Field {
     /// The field named `name`, and its place among the fields this build reads (below
     /// [`READ_WORDS`] × 32).
     pub(crate) fn read_index(name: &str) -> Option<(usize, Field)> {
-        let name = name.trim_ascii();
+        let name = name.trim_ascii().as_bytes();
         READ.iter()
-            .position(|(_, n)| n.eq_ignore_ascii_case(name))
+            .position(|(_, n)| n.len() == name.len() && lowercase_eq(n.as_bytes(), name))
             .and_then(|i| Some((i, READ.get(i)?.0)))
     }
 
