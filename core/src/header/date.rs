@@ -56,8 +56,10 @@ pub fn parse_http_date(s: &[u8], now: Option<UnixTime>) -> Option<UnixTime> {
     if !names.iter().any(|n| n.iter().eq(weekday)) || rest.len() != template.len() {
         return None;
     }
-    // Day, year, hour, minute, second; the month's three letters, packed.
-    let mut n = [0i32; 5];
+    // Day, year, hour, minute, second; the month's three letters, packed. Five locals, not an
+    // array: a device zeroes an array through a `memclr` call and indexes it with bounds
+    // checks (32 B more flash).
+    let (mut day, mut year, mut h, mut m, mut sec) = (0i32, 0i32, 0i32, 0i32, 0i32);
     let mut month = 0u32;
     for (&t, &b) in template.iter().zip(rest) {
         let t = match (t, b) {
@@ -69,13 +71,20 @@ pub fn parse_http_date(s: &[u8], now: Option<UnixTime>) -> Option<UnixTime> {
             (b'_', _) => b'd',
             _ => t,
         };
-        match b"dyhms".iter().position(|&f| f == t) {
-            Some(i) if b.is_ascii_digit() => *n.get_mut(i)? = n.get(i)? * 10 + i32::from(b - b'0'),
-            None if t == b => {}
+        let field = match t {
+            b'd' => &mut day,
+            b'y' => &mut year,
+            b'h' => &mut h,
+            b'm' => &mut m,
+            b's' => &mut sec,
+            _ if t == b => continue,
             _ => return None,
+        };
+        if !b.is_ascii_digit() {
+            return None;
         }
+        *field = *field * 10 + i32::from(b - b'0');
     }
-    let [day, year, h, m, sec] = n;
     let month = MONTHS.chunks(3).position(|name| pack(name) == month)? as i32 + 1;
     // 60 admits a leap second, as RFC 9110 allows.
     if h > 23 || m > 59 || sec > 60 {
