@@ -44,6 +44,13 @@ mod paced {
     pub static API: SharedLimiter<CriticalSectionRawMutex, MinuteAndDay> =
         SharedLimiter::new(headroom_embassy::synthlink());
 
+    // The limiter's RAM on the device: at most 512 B (the shared static adds the `RefCell`'s
+    // borrow flag, padded to 8 B).
+    const _: () = {
+        use headroom_embassy::headroom_core::{Defaults, Limiter};
+        assert!(size_of::<Limiter<MinuteAndDay, 2, Defaults>>() <= 512);
+    };
+
     /// xorshift64, seeded per device; a real device would use its hardware RNG (which is a
     /// `CryptoRng`, as TLS needs: this stand-in only says it is, for the size probe).
     pub struct Jitter(pub u64);
