@@ -27,6 +27,8 @@
 //! A field sent on several lines is one field: join the lines with [`join_lines`] first.
 
 mod parse;
+#[cfg(feature = "json")]
+pub(crate) use parse::Utf8;
 mod value;
 
 pub use value::{BareItem, ByteSeq, Decimal, DisplayStr, SfStr, SfToken};

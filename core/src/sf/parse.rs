@@ -368,7 +368,7 @@ fn display_string<'a>(c: &mut Cursor<'a>) -> Result<DisplayStr<'a>, Error> {
 /// U+10FFFF (RFC 3629 §4). Written here rather than calling `str::from_utf8`, which costs a
 /// device over 600 bytes of flash and needs the decoded bytes in a buffer.
 #[derive(Clone, Copy)]
-struct Utf8 {
+pub(crate) struct Utf8 {
     need: u8,
     lower: u8,
     upper: u8,
@@ -386,7 +386,7 @@ impl Default for Utf8 {
 
 impl Utf8 {
     /// Takes the next byte; false when it cannot continue well-formed UTF-8.
-    fn accept(&mut self, byte: u8) -> bool {
+    pub(crate) fn accept(&mut self, byte: u8) -> bool {
         if self.need == 0 {
             (self.need, self.lower, self.upper) = match byte {
                 0x00..=0x7f => return true,
