@@ -169,7 +169,9 @@ async fn poll() {
                     return Err(());
                 };
                 let fields = parsed.headers.iter().map(|h| (h.name, h.value));
-                let mut response = Response::headers_only(fields);
+                // The body too: with `json`, a 429's `retry_after` is read from it.
+                let body = rx.get(head..filled).unwrap_or_default();
+                let mut response = Response::headers_only(fields).body(body);
                 response.status = parsed.code;
                 reply.response(&response);
                 Ok(head)
