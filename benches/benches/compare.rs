@@ -1,13 +1,15 @@
 //! headroom side by side with governor (limiting) and sfv (parsing). Benchmark IDs are fixed so
 //! results compare over time: acquire/{headroom,governor,redis}, acquire_denied/{headroom,governor},
-//! parse/{headroom,sfv}, retry_after_date/headroom. acquire/redis is one acquire through
+//! parse/{headroom,headroom_sf,sfv}, retry_after_date/headroom. acquire/redis is one acquire through
 //! headroom-redis against a redis-server on loopback (its release is not timed); it is left out,
 //! with a message, where no redis-server can be started.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use governor::clock::FakeRelativeClock;
 use governor::{Quota, RateLimiter};
-use headroom_benches::{SEED_POLICY, SEED_RATELIMIT, synthlink_configured};
+use headroom_benches::{
+    SEED_POLICY, SEED_RATELIMIT, sum_qwrt_headroom, sum_qwrt_sfv, synthlink_configured,
+};
 use headroom_core::header::parse_http_date;
 use headroom_core::{Duration, Instant, Observation, Response};
 use std::hint::black_box;
@@ -77,8 +79,10 @@ fn acquire(c: &mut Criterion) {
 }
 
 /// (quota, window, remaining, reset) summed over the policies, so nothing is optimised away.
-/// headroom's side is the whole response reduction (`Observation::of` on the two fields:
-/// validation, name copies, merging by name), as a caller gets it.
+/// `parse/headroom` is the whole response reduction (`Observation::of` on the two fields:
+/// validation, name lookups and copies, merging by name), as a caller gets it.
+/// `parse/headroom_sf` does what sfv's side does: both Lists parsed (validated whole) and the
+/// Integer `q`, `w`, `r` and `t` of their Items summed, through `sf::walk_list`.
 fn parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse");
     g.bench_function("headroom", |b| {
@@ -99,24 +103,12 @@ fn parse(c: &mut Criterion) {
                 .sum::<u64>()
         })
     });
+    let fields = [SEED_POLICY, SEED_RATELIMIT];
+    g.bench_function("headroom_sf", |b| {
+        b.iter(|| sum_qwrt_headroom(black_box(&fields)).unwrap())
+    });
     g.bench_function("sfv", |b| {
-        let int = |item: &sfv::Item, key: &str| -> u64 {
-            item.params
-                .get(key)
-                .and_then(|v| v.as_integer())
-                .map_or(0, |i| i64::from(i) as u64)
-        };
-        b.iter(|| {
-            let mut sum = 0u64;
-            let policy: sfv::List = sfv::Parser::new(black_box(SEED_POLICY)).parse().unwrap();
-            let state: sfv::List = sfv::Parser::new(black_box(SEED_RATELIMIT)).parse().unwrap();
-            for entry in policy.iter().chain(&state) {
-                if let sfv::ListEntry::Item(item) = entry {
-                    sum += int(item, "q") + int(item, "w") + int(item, "r") + int(item, "t");
-                }
-            }
-            sum
-        })
+        b.iter(|| sum_qwrt_sfv(black_box(&fields)).unwrap())
     });
     g.finish();
 

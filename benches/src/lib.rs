@@ -34,6 +34,49 @@ pub const SEED_POLICY: &[u8] = br#""minute";q=60;w=60, "day";q=1000;w=86400"#;
 /// The seed's `RateLimit` value.
 pub const SEED_RATELIMIT: &[u8] = br#""minute";r=42;t=12, "day";r=913;t=43120"#;
 
+/// The parse benchmarks' like-for-like work: each field parsed as a List (validated whole)
+/// and the Integer `q`, `w`, `r` and `t` parameters of its Items summed (0 when absent), here
+/// through headroom's one-pass `sf::walk_list`; `None` when a field is not a List.
+pub fn sum_qwrt_headroom(fields: &[&[u8]]) -> Option<u64> {
+    use headroom_core::sf::{self, BareItem, Step};
+    let mut sum = 0u64;
+    for field in fields {
+        let mut in_item = false;
+        sf::walk_list(field, |step| match step {
+            Step::Item(_) => in_item = true,
+            Step::InnerList => in_item = false,
+            Step::Param(b"q" | b"w" | b"r" | b"t", BareItem::Integer(i)) if in_item => {
+                sum = sum.wrapping_add(i as u64);
+            }
+            Step::Param(..) => {}
+        })
+        .ok()?;
+    }
+    Some(sum)
+}
+
+/// [`sum_qwrt_headroom`] through sfv: each List parsed into owned values, then each Item's
+/// four parameters looked up.
+pub fn sum_qwrt_sfv(fields: &[&[u8]]) -> Option<u64> {
+    let int = |item: &sfv::Item, key: &str| -> u64 {
+        item.params
+            .get(key)
+            .and_then(|v| v.as_integer())
+            .map_or(0, |i| i64::from(i) as u64)
+    };
+    let mut sum = 0u64;
+    for field in fields {
+        let list: sfv::List = sfv::Parser::new(field).parse().ok()?;
+        for entry in &list {
+            if let sfv::ListEntry::Item(item) = entry {
+                let four = int(item, "q") + int(item, "w") + int(item, "r") + int(item, "t");
+                sum = sum.wrapping_add(four);
+            }
+        }
+    }
+    Some(sum)
+}
+
 /// A headroom-redis store on a fresh redis-server on loopback, with SynthLink's windows and
 /// a clock that moves 100 s at every step (so every acquire is granted), past the first
 /// response. The server stops when the first value drops.
