@@ -101,7 +101,7 @@ impl<'a> Scan<'a> {
     /// repeated one's last value counts (one of another type clears it).
     fn member(&mut self, facts: &mut BodyFacts) -> Option<()> {
         let key = self.key()?;
-        // Compared as unescaped (`"retry\\u005fafter"` is `retry_after`), unit by unit.
+        // Compared as unescaped (`"retry\u005fafter"` is `retry_after`), unit by unit.
         let is = |name: &[u8]| unescaped(key).eq(name.iter().map(|&b| u32::from(b)));
         self.ws();
         let first = self.peek()?;
@@ -275,7 +275,7 @@ impl<'a> Scan<'a> {
 }
 
 /// A JSON string's text (as [`Scan::string`] read it) with its escapes undone, as code
-/// units: `\\uXXXX` gives its UTF-16 unit (policy names and the keys read are ASCII, so a
+/// units: `\uXXXX` gives its UTF-16 unit (policy names and the keys read are ASCII, so a
 /// surrogate pair never matches one).
 #[cfg(feature = "json")]
 fn unescaped(text: &[u8]) -> impl Iterator<Item = u32> + '_ {
@@ -285,10 +285,11 @@ fn unescaped(text: &[u8]) -> impl Iterator<Item = u32> + '_ {
             b'\\' => match bytes.next()? {
                 b'u' => (0..4).fold(0u32, |code, _| {
                     let d = bytes.next().unwrap_or(b'0');
+                    // A hex digit, as `Scan::string` checked.
                     let value = if d <= b'9' {
-                        d - b'0'
+                        d.wrapping_sub(b'0')
                     } else {
-                        (d | 0x20) - b'a' + 10
+                        (d | 0x20).wrapping_sub(b'a' - 10)
                     };
                     code << 4 | u32::from(value)
                 }),
