@@ -8,20 +8,12 @@
 //! says `"global": true` (read with the `json` feature), which pauses every caller.
 
 use super::ratelimit::{Fact, Reset};
-use super::{Reason, parse_digits, trim_ows};
+use super::{Reason, ceil_decimal, trim_ows};
 
 /// The reset an `X-RateLimit-Reset-After` value states: `1*DIGIT [ "." 1*DIGIT ]` seconds,
 /// rounded up.
 pub(crate) fn reset_after(value: &[u8]) -> Result<Fact<'static>, Reason> {
-    let v = trim_ows(value);
-    let (whole, fraction) = match v.iter().position(|&b| b == b'.') {
-        Some(dot) => (&v[..dot], Some(&v[dot + 1..])),
-        None => (v, None),
-    };
-    let mut secs = parse_digits(whole).ok_or(Reason::NotANumber)?;
-    if let Some(f) = fraction {
-        secs = secs.saturating_add(u64::from(parse_digits(f).ok_or(Reason::NotANumber)? > 0));
-    }
+    let secs = ceil_decimal(trim_ows(value)).ok_or(Reason::NotANumber)?;
     Ok(Fact {
         reset: Some(Reset::Delta(crate::sat_u32(secs))),
         ..Fact::unnamed()

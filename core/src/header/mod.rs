@@ -60,6 +60,21 @@ pub fn parse_digits(v: &[u8]) -> Option<u64> {
     })
 }
 
+/// `1*DIGIT [ "." 1*DIGIT ]` as whole seconds rounded up, saturating: `None` for anything else
+/// (no sign, no space, no exponent). `Retry-After`'s decimals (Shopify's `2.0`) and Discord's
+/// `X-RateLimit-Reset-After: 64.57`.
+pub(crate) fn ceil_decimal(v: &[u8]) -> Option<u64> {
+    let (whole, fraction) = match v.iter().position(|&b| b == b'.') {
+        Some(dot) => (v.get(..dot)?, Some(v.get(dot + 1..)?)),
+        None => (v, None),
+    };
+    let partial = match fraction {
+        Some(f) => parse_digits(f)? > 0,
+        None => false,
+    };
+    Some(parse_digits(whole)?.saturating_add(u64::from(partial)))
+}
+
 use crate::sf::ErrorKind;
 
 /// Calls `f(member, reason)` for each member of a `RateLimit` or `RateLimit-Policy` value that

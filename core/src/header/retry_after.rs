@@ -46,19 +46,10 @@ impl RetryAfter {
 /// ```
 pub fn parse_retry_after(value: &[u8], now: Option<UnixTime>) -> Result<RetryAfter, Reason> {
     let v = trim_ows(value);
-    if let Some(secs) = super::parse_digits(v).or_else(|| decimal_secs(v)) {
+    if let Some(secs) = super::ceil_decimal(v) {
         return Ok(RetryAfter::Seconds(secs));
     }
     parse_http_date(v, now)
         .map(RetryAfter::Date)
         .ok_or(Reason::NotSecondsOrDate)
-}
-
-/// `1*DIGIT "." 1*DIGIT` in whole seconds, rounded up.
-fn decimal_secs(v: &[u8]) -> Option<u64> {
-    let dot = v.iter().position(|&b| b == b'.')?;
-    let (whole, fraction) = (v.get(..dot)?, v.get(dot + 1..)?);
-    let secs = super::parse_digits(whole)?;
-    let partial = super::parse_digits(fraction)? > 0;
-    Some(secs.saturating_add(u64::from(partial)))
 }
