@@ -2,6 +2,8 @@
 //! Discord's `global`, and a problem details object's `violated-policies` (draft -11's
 //! quota-exceeded problem type, `application/problem+json`).
 
+#[cfg(feature = "json")]
+use crate::sf::Cursor;
 use crate::time::Duration;
 
 /// The most violated policies kept from one body.
@@ -28,16 +30,18 @@ pub(crate) struct BodyFacts {
 /// what it needs, and takes `retry_after` from the number's text ([`ceil_seconds`]).
 #[cfg(feature = "json")]
 pub(crate) fn body_facts(body: &[u8]) -> Option<BodyFacts> {
-    let mut json = Scan { s: body, i: 0 };
+    let mut json = Scan {
+        c: Cursor::new(body),
+    };
     json.ws();
     json.expect(b'{')?;
     let mut facts = BodyFacts::default();
     json.ws();
-    if !json.eat(b'}') {
+    if !json.c.eat(b'}') {
         loop {
             json.member(&mut facts)?;
             json.ws();
-            match json.bump()? {
+            match json.c.bump()? {
                 b',' => json.ws(),
                 b'}' => break,
                 _ => return None,
@@ -46,14 +50,14 @@ pub(crate) fn body_facts(body: &[u8]) -> Option<BodyFacts> {
     }
     // Nothing but whitespace may follow (RFC 8259 §2).
     json.ws();
-    json.at_end().then_some(facts)
+    json.c.at_end().then_some(facts)
 }
 
-/// A cursor over JSON text; each reader returns `None` on text that is not JSON.
+/// JSON's readers over the Structured Field parser's byte cursor; each returns `None` on text
+/// that is not JSON.
 #[cfg(feature = "json")]
 struct Scan<'a> {
-    s: &'a [u8],
-    i: usize,
+    c: Cursor<'a>,
 }
 
 /// Containers nested deeper than this make a body unreadable (bits of [`Scan::skip_value`]'s
@@ -63,33 +67,13 @@ const MAX_DEPTH: u32 = 64;
 
 #[cfg(feature = "json")]
 impl<'a> Scan<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
-
-    fn bump(&mut self) -> Option<u8> {
-        let b = self.peek()?;
-        self.i += 1;
-        Some(b)
-    }
-
-    fn eat(&mut self, b: u8) -> bool {
-        let hit = self.peek() == Some(b);
-        self.i += usize::from(hit);
-        hit
-    }
-
-    fn at_end(&self) -> bool {
-        self.i >= self.s.len()
-    }
-
     fn expect(&mut self, b: u8) -> Option<()> {
-        self.eat(b).then_some(())
+        self.c.eat(b).then_some(())
     }
 
     fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.i += 1;
+        while matches!(self.c.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.c.bump();
         }
     }
 
@@ -104,7 +88,7 @@ impl<'a> Scan<'a> {
         // Compared as unescaped (`"retry\u005fafter"` is `retry_after`), unit by unit.
         let is = |name: &[u8]| unescaped(key).eq(name.iter().map(|&b| u32::from(b)));
         self.ws();
-        let first = self.peek()?;
+        let first = self.c.peek()?;
         if is(b"retry_after") {
             facts.retry_after = None;
             if let b'-' | b'0'..=b'9' = first {
@@ -135,21 +119,21 @@ impl<'a> Scan<'a> {
 
     /// The rest of a string after its opening quote: its text (UTF-8), escapes intact.
     fn string(&mut self) -> Option<&'a [u8]> {
-        let start = self.i;
+        let start = self.c.pos();
         let mut utf8 = crate::sf::Utf8::default();
         loop {
-            let b = self.bump()?;
+            let b = self.c.bump()?;
             // First, so an ASCII byte inside a multi-byte sequence ends the string as invalid.
             if !utf8.accept(b) {
                 return None;
             }
             match b {
-                b'"' => return self.s.get(start..self.i - 1),
-                b'\\' => match self.bump()? {
+                b'"' => return self.c.slice(start).split_last().map(|(_, text)| text),
+                b'\\' => match self.c.bump()? {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
                     b'u' => {
                         for _ in 0..4 {
-                            self.bump().filter(u8::is_ascii_hexdigit)?;
+                            self.c.bump().filter(u8::is_ascii_hexdigit)?;
                         }
                     }
                     _ => return None,
@@ -162,39 +146,39 @@ impl<'a> Scan<'a> {
 
     /// A number (`-`? int frac? exp?), returning its text.
     fn number(&mut self) -> Option<&'a [u8]> {
-        let start = self.i;
-        self.eat(b'-');
-        if !self.eat(b'0') {
+        let start = self.c.pos();
+        self.c.eat(b'-');
+        if !self.c.eat(b'0') {
             self.digits()?;
         }
-        if self.eat(b'.') {
+        if self.c.eat(b'.') {
             self.digits()?;
         }
-        if self.eat(b'e') || self.eat(b'E') {
-            let _ = self.eat(b'+') || self.eat(b'-');
+        if self.c.eat(b'e') || self.c.eat(b'E') {
+            let _ = self.c.eat(b'+') || self.c.eat(b'-');
             self.digits()?;
         }
-        self.s.get(start..self.i)
+        Some(self.c.slice(start))
     }
 
     /// One or more digits.
     fn digits(&mut self) -> Option<()> {
-        let start = self.i;
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.i += 1;
+        let start = self.c.pos();
+        while self.c.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.c.bump();
         }
-        (self.i > start).then_some(())
+        (self.c.pos() > start).then_some(())
     }
 
     /// An array, keeping the hashes of its first strings (as `violated-policies` names).
     fn names(&mut self, names: &mut heapless::Vec<u16, VIOLATED_CAP>) -> Option<()> {
         self.expect(b'[')?;
         self.ws();
-        if self.eat(b']') {
+        if self.c.eat(b']') {
             return Some(());
         }
         loop {
-            if self.eat(b'"') {
+            if self.c.eat(b'"') {
                 // A name no policy can have (not printable ASCII) is left out.
                 if let Some(hash) = name_hash(self.string()?) {
                     let _ = names.push(hash);
@@ -203,7 +187,7 @@ impl<'a> Scan<'a> {
                 self.skip_value()?;
             }
             self.ws();
-            match self.bump()? {
+            match self.c.bump()? {
                 b',' => self.ws(),
                 b']' => return Some(()),
                 _ => return None,
@@ -217,12 +201,12 @@ impl<'a> Scan<'a> {
         let (mut stack, mut depth) = (0u64, 0u32);
         loop {
             // A value, or a container's start (with its first key, in an object).
-            let opened = match self.peek()? {
+            let opened = match self.c.peek()? {
                 open @ (b'{' | b'[') => {
-                    self.i += 1;
+                    self.c.bump();
                     self.ws();
                     let object = open == b'{';
-                    if self.eat(if object { b'}' } else { b']' }) {
+                    if self.c.eat(if object { b'}' } else { b']' }) {
                         false
                     } else {
                         if depth == MAX_DEPTH {
@@ -237,7 +221,7 @@ impl<'a> Scan<'a> {
                     }
                 }
                 b'"' => {
-                    self.i += 1;
+                    self.c.bump();
                     self.string()?;
                     false
                 }
@@ -256,7 +240,7 @@ impl<'a> Scan<'a> {
                 }
                 self.ws();
                 let object = stack & 1 == 1;
-                match self.bump()? {
+                match self.c.bump()? {
                     b',' => {
                         self.ws();
                         if object {

@@ -33,7 +33,9 @@ mod value;
 
 pub use value::{BareItem, ByteSeq, Decimal, DisplayStr, SfStr, SfToken};
 
-use parse::{Cursor, RawMember, trim_sp};
+// The cursor is also the JSON body reader's (`header::body`).
+pub(crate) use parse::Cursor;
+use parse::{RawMember, trim_sp};
 
 /// Why a field failed to parse, and at which byte offset (after leading SP is discarded).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -28,7 +28,7 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
-    fn bump(&mut self) -> Option<u8> {
+    pub(crate) fn bump(&mut self) -> Option<u8> {
         let b = self.peek()?;
         self.pos += 1;
         Some(b)
@@ -64,7 +64,7 @@ impl<'a> Cursor<'a> {
         n
     }
 
-    fn slice(&self, from: usize) -> &'a [u8] {
+    pub(crate) fn slice(&self, from: usize) -> &'a [u8] {
         self.s.get(from..self.pos).unwrap_or(&[])
     }
 
