@@ -89,6 +89,11 @@ fn works_with_no_headers_and_a_backwards_clock() {
 }
 
 #[test]
+fn a_silence_past_32_bits_of_milliseconds() {
+    shared::limiter::a_silence_past_32_bits_of_milliseconds()
+}
+
+#[test]
 fn the_seeds_eighty_percent_margin() {
     shared::limiter::the_seeds_eighty_percent_margin()
 }

@@ -294,6 +294,37 @@ pub fn works_with_no_headers_and_a_backwards_clock() {
     assert_eq!(l.next_allowed(ms(0)), ms(5_000 + 60_250));
 }
 
+/// A clock that starts at a Unix time, and a limiter left alone for 60 days: more than 2³² ms,
+/// so no time may be kept in 32 bits relative to the old one. Nothing from before the silence
+/// may hold a request back, and the windows count exactly after it.
+pub fn a_silence_past_32_bits_of_milliseconds() {
+    let start = 1_793_675_843_400; // 2026-11-03, as the simulation starts
+    let mut l = synthlink();
+    for i in 0..59 {
+        exchange(&mut l, start + i, start + i, 200, &[]);
+    }
+    // The server says the minute is spent for 30 s, and pauses everyone for 10 s.
+    let headers = [
+        ("RateLimit-Policy", r#""minute";q=60;w=60"#),
+        ("RateLimit", r#""minute";r=0;t=30"#),
+        ("Retry-After", "10"),
+    ];
+    exchange(&mut l, start + 59, start + 60, 429, &headers);
+    assert!(l.try_acquire(ms(start + 61)).is_err());
+    let later = start + 60 * 86_400_000;
+    assert!(later - start > 1 << 32);
+    for i in 0..60 {
+        let g = l
+            .try_acquire(ms(later + i * 10))
+            .expect("everything before has expired");
+        l.observe(ms(later + i * 10), g, &obs(200, &[]));
+    }
+    let d = l.try_acquire(ms(later + 600)).unwrap_err();
+    assert_eq!(d.cause, Cause::Window(0));
+    assert_eq!(d.until, ms(later + 60_250));
+    assert!(l.try_acquire(ms(later + 60_250)).is_ok());
+}
+
 pub fn the_seeds_eighty_percent_margin() {
     let config = Config {
         quota_permille: 800,
