@@ -84,7 +84,7 @@ pub fn rejects_malformed_dates() {
         b"Sunday, 06 Nov 1994 08:49:37 GMT",
         b"Sun, 06-Nov-94 08:49:37 GMT",
         b"Funday, 06-Nov-94 08:49:37 GMT",
-        // Weekday names: each one whole, short names only as the first three letters.
+        // Weekday names: only the seven, whole, in their own case and form.
         b"Xyz, 06 Nov 1994 08:49:37 GMT",
         b"Day, 06 Nov 1994 08:49:37 GMT",
         b"sun, 06 Nov 1994 08:49:37 GMT",
