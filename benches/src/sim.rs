@@ -9,6 +9,7 @@
 
 use headroom_cli::serve::{self, HeaderMode, PolicySpec, Quotas};
 use headroom_core::backoff::Backoff;
+use headroom_core::device::{Device, Reading};
 use headroom_core::limiter::{Config, Grant, Limiter};
 use headroom_core::observation::Observation;
 use headroom_core::time::{Duration, Instant};
@@ -30,6 +31,9 @@ pub enum Strategy {
     /// The seeds' naive client: sliding windows at 80 % of the documented quotas, waiting out
     /// `Retry-After` on a 429.
     NaiveSliding80,
+    /// headroom's device path ([`headroom_core::device`]), learning and syncing from the
+    /// server's headers.
+    DeviceSynced,
     /// No limiter: send, and on a 429 back off exponentially (1 s × 2ⁿ, capped at 60 s,
     /// jittered), ignoring what the server says.
     RetryOnly,
@@ -51,6 +55,7 @@ impl Strategy {
             Strategy::HeadroomConfigured => "headroom, configured limits only",
             Strategy::NaiveSliding80 => "naive sliding window at 80 %",
             Strategy::RetryOnly => "retry-only (exponential backoff)",
+            Strategy::DeviceSynced => "headroom's device path, synced from headers",
         }
     }
 }
@@ -150,6 +155,7 @@ type SimLimiter = Limiter<StdWindows, 4>;
 
 struct Client {
     limiter: Option<SimLimiter>,
+    device: Option<Box<Device>>,
     /// Requests of its share not yet accepted.
     left: u64,
     /// Requests of its share not yet handed to a thread.
@@ -204,6 +210,7 @@ pub fn run(s: &Scenario) -> Outcome {
                 s.requests / clients as u64 + u64::from((i as u64) < s.requests % clients as u64);
             Client {
                 limiter: limiter(s),
+                device: (s.strategy == Strategy::DeviceSynced).then(|| Box::new(Device::new())),
                 left: share,
                 queued: share,
                 stop_at: if s.peer_stops && i == 0 { share / 2 } else { 0 },
@@ -246,6 +253,14 @@ pub fn run(s: &Scenario) -> Outcome {
                 let client = &mut all[c];
                 if client.queued == 0 || client.left <= client.stop_at {
                     continue; // no work left for this thread
+                }
+                if let Some(device) = client.device.as_mut()
+                    && let Err(denied) = device.acquire(Instant::from_millis(now))
+                {
+                    waiting[c][t] = true;
+                    let at = denied.until.as_millis().max(now + 1);
+                    queue.push(at, Event::Wake(c, t, g));
+                    continue;
                 }
                 let grant = match client.limiter.as_mut() {
                     None => None,
@@ -293,7 +308,7 @@ pub fn run(s: &Scenario) -> Outcome {
                     client.failures = 0;
                 } else {
                     client.queued += 1; // sent again
-                    if grant.is_none() {
+                    if grant.is_none() && client.device.is_none() {
                         let delay = Backoff::DEFAULT.delay(
                             client.failures,
                             client.previous_backoff,
@@ -303,6 +318,13 @@ pub fn run(s: &Scenario) -> Outcome {
                         client.previous_backoff = delay;
                         resume = now + delay.as_millis();
                     }
+                }
+                if let Some(device) = client.device.as_mut() {
+                    let all = headers
+                        .iter()
+                        .map(|(name, value)| (*name, value.as_bytes()));
+                    let reading = Reading::of(&headroom_core::Response::new(status, all));
+                    device.observe(Instant::from_millis(now), &reading);
                 }
                 if let (Some(l), Some(g)) = (client.limiter.as_mut(), grant) {
                     l.observe(Instant::from_millis(now), g, &obs);
@@ -349,6 +371,6 @@ fn limiter(s: &Scenario) -> Option<SimLimiter> {
         Strategy::HeadroomSynced => Some(Limiter::new(std_windows(&[]).ok()?, Config::DEFAULT)),
         Strategy::HeadroomConfigured => configured(1000),
         Strategy::NaiveSliding80 => configured(800),
-        Strategy::RetryOnly => None,
+        Strategy::RetryOnly | Strategy::DeviceSynced => None,
     }
 }

@@ -66,3 +66,51 @@ fn threads_of_one_client_leave_nothing_for_their_own_requests() {
     assert_eq!(o.throttled, 0, "{o:?}");
     assert!(o.ratio <= 1.02, "{o:?}");
 }
+
+/// The device path ([`headroom_core::device`]) against the generic limiter, synced from the
+/// same headers: the same 429s and the same completion in each scenario, alone, in fleets,
+/// with threads, together, staggered and with a peer that stops.
+#[test]
+fn the_device_path_behaves_as_the_generic_limiter() {
+    let sets = [
+        (sim::synthlink(), 500, 120),
+        (sim::scaled(), 240, 20),
+        (sim::scaled(), 240, 2),
+    ];
+    let shapes = [
+        (1, 1, false, false),
+        (2, 1, false, false),
+        (8, 1, false, false),
+        (16, 1, true, false),
+        (1, 4, false, false),
+        (4, 4, false, false),
+        (8, 1, false, true),
+    ];
+    let mut compared = 0;
+    for (policies, n, rtt) in sets {
+        for (clients, threads, together, peer_stops) in shapes {
+            for seed in 1..=3 {
+                let generic = Scenario {
+                    threads,
+                    rtt_ms: rtt,
+                    together,
+                    peer_stops,
+                    seed,
+                    ..Scenario::new(policies.clone(), clients, n)
+                };
+                let device = Scenario {
+                    strategy: Strategy::DeviceSynced,
+                    ..generic.clone()
+                };
+                let (g, d) = (sim::run(&generic), sim::run(&device));
+                let at =
+                    format!("{clients} clients × {threads} threads, rtt {rtt} ms, seed {seed}");
+                assert_eq!(d.accepted, g.accepted, "{at}: {d:?} vs {g:?}");
+                assert_eq!(d.throttled, g.throttled, "{at}: {d:?} vs {g:?}");
+                assert!((d.ratio - g.ratio).abs() < 0.005, "{at}: {d:?} vs {g:?}");
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 63);
+}

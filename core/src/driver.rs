@@ -207,7 +207,18 @@ impl Driver {
             Some(403) if cfg!(feature = "github") && obs.throttled() => 429,
             s => s.unwrap_or(0),
         };
-        let server_delay = obs.retry_after();
+        self.decide_status(now, status, obs.retry_after(), max_wait, rng)
+    }
+
+    /// What follows a response with `status` and the server's delay, if any.
+    pub(crate) fn decide_status(
+        &mut self,
+        now: Instant,
+        status: u16,
+        server_delay: Option<Duration>,
+        max_wait: Duration,
+        rng: &mut impl Rng,
+    ) -> Decision {
         if !self.policy.retryable(status, server_delay.is_some()) {
             return Decision::Done;
         }

@@ -5,6 +5,7 @@
 
 pub mod backoff;
 pub mod cost;
+pub mod device;
 pub mod driver;
 pub mod effect;
 pub mod header;

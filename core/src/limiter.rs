@@ -96,7 +96,10 @@
 //! The simulation (`cargo run --release -p headroom-benches --bin utilization`, written to
 //! `benches/utilization.md`) and `.ci/many-processes` (real processes) measure it.
 
+mod count;
 mod persist;
+
+pub(crate) use count::ServerCount;
 
 pub use persist::StateError;
 
@@ -287,21 +290,8 @@ impl core::error::Error for Denied {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Budget {
-    name_hash: u16,
-    /// The lowest `r` heard in this server window: the freshest count of the server's.
-    floor: u32,
-    /// The `r` from which other clients' spending is measured (see [`Budget::others`]).
-    base: u32,
-    /// Our responses counted after `base`'s (those with `r` below it: the server's count only
-    /// falls within a window). Added to with wrapping arithmetic (less code on a device than
-    /// saturating): a wrap would take 4 billion of our own responses in one server window.
-    ours: u32,
-    /// Other clients' spending measured before `base`, and our responses over which it was.
-    carried: u16,
-    carried_ours: u16,
-    /// Grants of ours that `floor` may not count yet: those in flight when it arrived, and
-    /// those granted since. Each leaves when a response shows the server counted it.
-    uncounted: u16,
+    /// The server's count (and the policy's name hash) and what explains its fall.
+    count: ServerCount,
     /// No grant has gone out since this budget expired: the next one is its probe, and until
     /// then its learned window does not count locally.
     awaiting_probe: bool,
@@ -314,13 +304,7 @@ struct Budget {
 
 impl Budget {
     const EMPTY: Budget = Budget {
-        name_hash: 0,
-        floor: 0,
-        base: 0,
-        ours: 0,
-        carried: 0,
-        carried_ours: 0,
-        uncounted: 0,
+        count: ServerCount::EMPTY,
         awaiting_probe: false,
         kind: Kind::Requests,
         key: Key::IDENTITY,
@@ -331,86 +315,7 @@ impl Budget {
     fn applies(&self, key: Key) -> bool {
         !KEYED || key.is_identity() || self.key.is_identity() || self.key == key
     }
-
-    /// Grants left, counting all of ours in flight as spent.
-    fn remaining(&self) -> u32 {
-        self.floor.saturating_sub(u32::from(self.uncounted))
-    }
-
-    /// Units other clients of the identity spent in this window, at least: how far `r` fell
-    /// from `base` beyond what our answered requests explain and all of ours in flight could.
-    /// Each of our requests is subtracted once, however many responses overtake it, so a
-    /// client alone never takes its own requests for another's.
-    fn others(&self) -> u32 {
-        let fall = self.base.saturating_sub(self.floor);
-        let ours = self.ours.wrapping_add(u32::from(self.uncounted));
-        u32::from(self.carried).saturating_add(fall.saturating_sub(ours))
-    }
-
-    /// Our responses over which [`Budget::others`] was measured.
-    fn answered(&self) -> u32 {
-        self.ours.wrapping_add(u32::from(self.carried_ours))
-    }
-
-    /// Starts measuring afresh from a count `r` that may miss `in_flight` of our grants,
-    /// having already seen `others` units spent by other clients over `answered` responses.
-    fn rebase(&mut self, r: u32, in_flight: u16, others: u32, answered: u32) {
-        self.base = r;
-        self.floor = r;
-        self.ours = 0;
-        self.carried = u16::try_from(others).unwrap_or(u16::MAX);
-        self.carried_ours = u16::try_from(answered).unwrap_or(u16::MAX);
-        self.uncounted = in_flight;
-    }
-
-    /// A response to one of ours from this budget's server window. Unless `sure` (windows
-    /// under 4 s, whose responses may be the next window's), it only ever tightens.
-    fn hear(&mut self, r: u32, in_flight: u16, sure: bool) {
-        if r < self.base {
-            self.ours = self.ours.wrapping_add(1);
-        }
-        let fresher = if sure {
-            r < self.floor
-        } else {
-            r.saturating_sub(u32::from(in_flight)) < self.remaining()
-        };
-        if fresher {
-            self.floor = r;
-            self.uncounted = in_flight;
-        } else if r > self.floor && sure {
-            // Counted before `floor`'s request, so already in it.
-            self.uncounted = self.uncounted.saturating_sub(1);
-        }
-    }
-
-    /// Units other clients are expected to spend before a request granted now, with
-    /// `in_flight` of ours on their way, reaches the server: what they spent per response of
-    /// ours, times the responses that will come before its own, plus a unit of margin while
-    /// that is under [`MARGIN_BELOW`] (see [`Limiter::shared_reserve`]).
-    // Out of line: the limiter asks it in three places (-12 B of flash on a Cortex-M4).
-    #[inline(never)]
-    fn others_reserve(&self, in_flight: u16) -> u32 {
-        let others = self.others();
-        if others == 0 {
-            return 0;
-        }
-        let ahead = u32::from(in_flight) + 1;
-        let expected = others.saturating_mul(ahead) / self.answered().max(1);
-        expected + u32::from(expected < MARGIN_BELOW)
-    }
 }
-
-/// The others' expected spending below which a unit of margin is added to it.
-///
-/// Their expected spending is rounded down, so a unit of margin keeps a client from sending
-/// into the last unit when one or a few others share the window (without it, 2 clients on
-/// windows of 30 per 10 s got 1.5 % 429s in the simulation). With many others the estimate
-/// errs high by itself (it averages the window so far, counting peers that have since
-/// stopped or run out of work), and a unit more, held back by every client, leaves units
-/// unspent in every window: 8 clients on SynthLink's windows, one of them stopping halfway,
-/// took 1.156× the ideal time with the margin always added and 1.032× with this bound, at
-/// 0.0 % 429s either way (`cargo run --release -p headroom-benches --bin utilization`).
-const MARGIN_BELOW: u32 = 6;
 
 /// The rate limiter for one identity, over windows `W`, tracking up to `B` server budgets, tuned
 /// by `C` (a [`Config`], or a compile-time [`Tuning`] such as [`Defaults`]).
@@ -482,7 +387,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         self.budgets
             .iter()
             .filter(|b| b.until > now)
-            .map(|b| b.others_reserve(self.in_flight))
+            .map(|b| b.count.others_reserve(self.in_flight))
             .max()
             .unwrap_or(0)
     }
@@ -552,7 +457,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             if b.until <= now {
                 b.awaiting_probe = false;
             } else if !UNITS || b.kind != Kind::Bytes {
-                b.uncounted = b.uncounted.saturating_add(cost.requests);
+                b.count.uncounted = b.count.uncounted.saturating_add(cost.requests);
             }
         }
         self.in_flight = self.in_flight.saturating_add(cost.requests);
@@ -573,7 +478,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         let now = self.last_now;
         for b in self.budgets.iter_mut() {
             if b.until > now && b.applies(key) {
-                b.ours = b.ours.saturating_add(requests.into());
+                b.count.ours = b.count.ours.saturating_add(requests.into());
             }
         }
     }
@@ -636,12 +541,15 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                 continue;
             }
             let (remaining, need) = if UNITS && b.kind == Kind::Bytes {
-                let left = b.floor.saturating_sub(self.in_flight_bytes);
+                let left = b.count.floor.saturating_sub(self.in_flight_bytes);
                 (left, cost.content_bytes.max(1))
             } else {
-                let others = b.others_reserve(self.in_flight);
-                let held = self.reserve(b.name_hash) + others;
-                (b.remaining(), held.saturating_add(cost.requests.into()))
+                let others = b.count.others_reserve(self.in_flight);
+                let held = self.reserve(b.count.name_hash) + others;
+                (
+                    b.count.remaining(),
+                    held.saturating_add(cost.requests.into()),
+                )
             };
             if remaining < need {
                 consider(b.until, Cause::ServerBudget);
@@ -674,23 +582,10 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
     /// is never spent before the last of them has started on it, and their decisions do not
     /// all fall on the same instant. (Not in windows under 4 s, which that second is most of.)
     fn paced(&self, b: &Budget) -> Option<Instant> {
-        let answered = b.answered().max(1);
-        let (others, spread) = match b.others() {
-            // A first window with nothing carried: clients started with this one would not
-            // show yet, so take its first half as shared with one as fast as us, over the
-            // time processes or devices started together take to start.
-            0 if b.carried_ours == 0 && b.ours.wrapping_add(b.uncounted.into()) < b.base / 2 => {
-                (answered, STARTING_MS)
-            }
-            others => (others, ROUNDING_MS),
-        };
-        if others == 0 || b.kind != Kind::Requests {
+        if b.kind != Kind::Requests {
             return None;
         }
-        // In 32 bits, as everything on a device's path (a product that saturates only paces
-        // a client faster in absurd ranges).
-        let ours = b.remaining().saturating_mul(answered) / answered.saturating_add(others);
-        let gap = u64::from(spread / ours.max(1));
+        let gap = u64::from(b.count.pace_gap()?);
         // A wrap needs a clock within a second of `u64::MAX` ms (584 million years): it would
         // only pace faster.
         Some(Instant::from_millis(
@@ -705,7 +600,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
             return false;
         }
         self.budgets.iter().any(|b| {
-            b.name_hash == rule.name_hash
+            b.count.name_hash == rule.name_hash
                 && (!KEYED || b.key.is_identity())
                 && (b.until > now || b.awaiting_probe)
         })
@@ -824,7 +719,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         let current = self
             .budgets
             .iter()
-            .position(|b| b.name_hash == slot.hash && (!KEYED || b.key == slot.key));
+            .position(|b| b.count.name_hash == slot.hash && (!KEYED || b.key == slot.key));
         let evict = (0..B)
             .min_by_key(|&i| match self.budgets.get(i) {
                 Some(b) if b.until > now => b.until,
@@ -857,7 +752,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                     // `t` is whole seconds: the earliest reset heard in one window is the
                     // sharpest.
                     b.until = b.until.min(until);
-                    b.hear(r, in_flight, b.kind == Kind::Requests);
+                    b.count.hear(r, in_flight, b.kind == Kind::Requests);
                     return;
                 }
                 Relation::Unsure => {
@@ -867,8 +762,9 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                     // would let a stale response's count pass for the new window's. A lower
                     // count is a fresher one, not a measurement.
                     b.until = b.until.max(until);
-                    if r.saturating_sub(u32::from(in_flight)) < b.remaining() {
-                        b.rebase(r, in_flight, b.others(), b.answered());
+                    let c = &mut b.count;
+                    if r.saturating_sub(u32::from(in_flight)) < c.remaining() {
+                        c.rebase(r, in_flight, c.others(), c.answered());
                     }
                     return;
                 }
@@ -879,11 +775,11 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         // within a few windows once they stop.
         let (others, answered) = current
             .and_then(|i| self.budgets.get(i))
-            .map_or((0, 0), |b| (b.others() / 2, b.answered() / 2));
+            .map_or((0, 0), |b| (b.count.others() / 2, b.count.answered() / 2));
         if let Some(b) = self.budgets.get_mut(index) {
             *b = slot.budget(until);
             b.kind = kind;
-            b.rebase(r, in_flight, others, answered);
+            b.count.rebase(r, in_flight, others, answered);
         }
     }
 
@@ -998,7 +894,10 @@ impl Slot {
     /// A budget of nothing until `until`, for this slot; its first grant after is a probe.
     fn budget(&self, until: Instant) -> Budget {
         Budget {
-            name_hash: self.hash,
+            count: ServerCount {
+                name_hash: self.hash,
+                ..ServerCount::EMPTY
+            },
             until,
             awaiting_probe: true,
             kind: if self.bytes {
@@ -1007,17 +906,9 @@ impl Slot {
                 Kind::Requests
             },
             key: self.key,
-            ..Budget::EMPTY
         }
     }
 }
-
-/// A client's `t` may be a whole second late: other clients of the identity may start on a
-/// window that much later than it does.
-const ROUNDING_MS: u32 = 1000;
-/// How far apart clients started together (a shell loop, a fleet powering up) send their
-/// first requests.
-const STARTING_MS: u32 = 250;
 
 /// The shortest window whose responses are told apart from the next window's well enough to
 /// give back our own requests once counted (see [`Relation`]).

@@ -7,6 +7,8 @@ compile_error!("features `defmt` and `log` are mutually exclusive: pick one");
 
 mod fmt;
 
+pub mod device;
+
 pub mod from_reqwless;
 pub mod http;
 mod retry;

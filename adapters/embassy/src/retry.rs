@@ -179,26 +179,39 @@ where
         let (grant, answered) = (reply.grant.take(), reply.answered);
         drop(reply); // its borrow of the driver ends here
 
-        let decision = match (result, answered) {
-            (Ok(value), Some((Decision::Done, _)) | None) => return Ok(value),
-            (Ok(_), Some((Decision::GiveUp(reason), status))) => {
-                crate::fmt::warning!("headroom: giving up after status {}", status);
-                return Err(Error::GaveUp { reason, status });
-            }
-            (Ok(_), Some((decision, _))) => decision,
-            (Err(e), _) => {
-                let Some(grant) = grant else {
-                    // The response came, then the closure failed: not the transport's to retry.
-                    return Err(Error::Transport(e));
-                };
-                match limiter.with(|l| driver.lost(l, now(), grant, rng)) {
-                    Decision::GiveUp(_) => return Err(Error::Transport(e)),
-                    decision => decision,
-                }
-            }
+        let lost = || {
+            let grant = grant?;
+            Some(limiter.with(|l| driver.lost(l, now(), grant, rng)))
         };
-        if let Decision::Retry { after, .. } = decision {
-            crate::fmt::debug!("headroom: retry in {} ms", after.as_millis());
+        if let Some(outcome) = settle(result, answered, lost) {
+            return outcome;
         }
     }
+}
+
+/// What follows one attempt, for both retry loops: the caller's value, an error, or (`None`)
+/// another attempt. `lost` releases a request that got no response and decides; it gives
+/// `None` when a response came first (then the closure's error is not the transport's to
+/// retry).
+pub(crate) fn settle<T, E>(
+    result: Result<T, E>,
+    answered: Option<(Decision, u16)>,
+    lost: impl FnOnce() -> Option<Decision>,
+) -> Option<Result<T, Error<E>>> {
+    let decision = match (result, answered) {
+        (Ok(value), Some((Decision::Done, _)) | None) => return Some(Ok(value)),
+        (Ok(_), Some((Decision::GiveUp(reason), status))) => {
+            crate::fmt::warning!("headroom: giving up after status {}", status);
+            return Some(Err(Error::GaveUp { reason, status }));
+        }
+        (Ok(_), Some((decision, _))) => decision,
+        (Err(e), _) => match lost() {
+            None | Some(Decision::GiveUp(_)) => return Some(Err(Error::Transport(e))),
+            Some(decision) => decision,
+        },
+    };
+    if let Decision::Retry { after, .. } = decision {
+        crate::fmt::debug!("headroom: retry in {} ms", after.as_millis());
+    }
+    None
 }

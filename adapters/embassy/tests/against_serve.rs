@@ -2,51 +2,23 @@
 //! TCP and DNS, and `headroom serve` on loopback. Windows are short and the tests assert counts
 //! (requests, 429s, attempts), never timings.
 
+mod common;
+
+use common::{frozen_server, server, spend_with_key_b};
 use embassy_futures::block_on;
 use embassy_futures::join::join3;
 use embassy_sync::blocking_mutex::raw::{CriticalSectionRawMutex, NoopRawMutex};
-use headroom_cli::serve::{self, Fault, PolicySpec, ServeOptions};
+use headroom_cli::serve::Fault;
 use headroom_core::time::Duration;
 use headroom_core::{Backoff, GiveUp, RetryPolicy};
 use headroom_embassy::http::{Client, HttpError};
 use headroom_embassy::{Error, MinuteAndDay, SharedLimiter, synthlink};
-use headroom_ureq::{ManualClock, SystemClock};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use std::sync::atomic::Ordering;
 use std_embedded_nal_async::Stack;
 
-fn server(policies: &[&str], fault: Fault) -> serve::Server {
-    serve::spawn(options(policies, fault), SystemClock::new()).unwrap()
-}
-
-/// A server whose clock stands still one second into an hour (Sat, 21 Nov 2026 12:00:01 GMT),
-/// so none of its windows turns during a test however long it takes or whenever it runs.
-fn frozen_server(policies: &[&str]) -> serve::Server {
-    let clock = ManualClock::new(1_795_262_401_000);
-    serve::spawn(options(policies, Fault::None), clock).unwrap()
-}
-
-fn options(policies: &[&str], fault: Fault) -> ServeOptions {
-    let policies: Vec<PolicySpec> = policies.iter().map(|p| p.parse().unwrap()).collect();
-    ServeOptions {
-        policies,
-        fault,
-        ..ServeOptions::default()
-    }
-}
-
 const KEY_A: &[(&str, &str)] = &[("Authorization", "Bearer key-a")];
-
-/// Another device of the same identity spends `n` requests of the window first.
-fn spend_with_key_b(server: &serve::Server, n: usize) {
-    let other = headroom_ureq::Client::builder(headroom_ureq::SharedLimiter::new(&[]).unwrap())
-        .header("Authorization", "Bearer key-b")
-        .build();
-    for _ in 0..n {
-        assert_eq!(other.get(&server.base_url()).unwrap().status(), 200);
-    }
-}
 
 fn learned(
     limiter: &SharedLimiter<impl embassy_sync::blocking_mutex::raw::RawMutex, MinuteAndDay>,

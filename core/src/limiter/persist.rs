@@ -31,7 +31,7 @@
 //! assert!(denied.until >= Instant::from_millis(35_000));
 //! ```
 
-use super::{Budget, Kind, Limiter, Tuning};
+use super::{Budget, Kind, Limiter, ServerCount, Tuning};
 use crate::cost::Key;
 use crate::sat_u32;
 use crate::time::{Duration, Instant};
@@ -193,10 +193,16 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         w.bytes(&[self.max_in_flight]);
         w.bytes(&[B as u8]);
         for b in &self.budgets {
-            for v in [b.floor, b.base, b.ours, until(now, b.until)] {
+            for v in [
+                b.count.floor,
+                b.count.base,
+                b.count.ours,
+                until(now, b.until),
+            ] {
                 w.bytes(&v.to_le_bytes());
             }
-            for v in [b.name_hash, b.carried, b.carried_ours, b.uncounted, b.key.0] {
+            let c = &b.count;
+            for v in [c.name_hash, c.carried, c.carried_ours, c.uncounted, b.key.0] {
                 w.bytes(&v.to_le_bytes());
             }
             w.bytes(&[u8::from(b.awaiting_probe), b.kind as u8]);
@@ -261,19 +267,23 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
         for b in self.budgets.iter_mut() {
             let (floor, base, ours) = (r.u32(), r.u32(), r.u32());
             let until_ms = r.u32();
-            *b = Budget {
-                name_hash: r.u16(),
+            let name_hash = r.u16();
+            let count = ServerCount {
+                name_hash,
                 floor,
                 base,
                 ours,
+                carried: r.u16(),
+                carried_ours: r.u16(),
+                uncounted: r.u16(),
+            };
+            *b = Budget {
+                count,
                 until: if until_ms == 0 {
                     Instant::ZERO
                 } else {
                     future(until_ms)
                 },
-                carried: r.u16(),
-                carried_ours: r.u16(),
-                uncounted: r.u16(),
                 key: Key(r.u16()),
                 awaiting_probe: r.u8() != 0,
                 kind: Kind::from_u8(r.u8()),

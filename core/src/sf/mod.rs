@@ -27,7 +27,7 @@
 //! A field sent on several lines is one field: join the lines with [`join_lines`] first.
 
 mod parse;
-#[cfg(feature = "json")]
+// Also the JSON body reader's and the device path's List reader's.
 pub(crate) use parse::Utf8;
 mod value;
 

@@ -340,7 +340,7 @@ fn display_string<'a>(c: &mut Cursor<'a>) -> Result<DisplayStr<'a>, Error> {
     loop {
         let byte = match c.bump() {
             None => return Err(c.err(ErrorKind::UnterminatedString)),
-            Some(b'"') if utf8.need == 0 => break,
+            Some(b'"') if utf8.complete() => break,
             Some(b'%') => {
                 let hi = c.bump().and_then(hex_value);
                 let lo = c.bump().and_then(hex_value);
@@ -349,7 +349,7 @@ fn display_string<'a>(c: &mut Cursor<'a>) -> Result<DisplayStr<'a>, Error> {
                     _ => return Err(c.err(ErrorKind::BadDisplayString)),
                 }
             }
-            Some(b @ 0x20..=0x7e) if utf8.need == 0 && b != b'"' => continue,
+            Some(b @ 0x20..=0x7e) if utf8.complete() && b != b'"' => continue,
             Some(_) => return Err(c.err(ErrorKind::BadUtf8)),
         };
         if !utf8.accept(byte) {
@@ -385,6 +385,11 @@ impl Default for Utf8 {
 }
 
 impl Utf8 {
+    /// No sequence is left open.
+    pub(crate) fn complete(&self) -> bool {
+        self.need == 0
+    }
+
     /// Takes the next byte; false when it cannot continue well-formed UTF-8.
     pub(crate) fn accept(&mut self, byte: u8) -> bool {
         if self.need == 0 {

@@ -35,21 +35,31 @@ async fn main(spawner: Spawner) {
     spawner.spawn(poll().unwrap());
 }
 
-#[cfg(feature = "paced")]
+#[cfg(any(feature = "paced", feature = "device"))]
 mod paced {
-    use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
-    use headroom_embassy::{MinuteAndDay, SharedLimiter};
+    #[cfg(feature = "paced")]
+    pub use limiter::API;
 
-    /// Every task of the device shares this limiter.
-    pub static API: SharedLimiter<CriticalSectionRawMutex, MinuteAndDay> =
-        SharedLimiter::new(headroom_embassy::synthlink());
+    #[cfg(feature = "paced")]
+    mod limiter {
+        use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+        use headroom_embassy::{MinuteAndDay, SharedLimiter};
 
-    // The limiter's RAM on the device: at most 512 B (the shared static adds the `RefCell`'s
-    // borrow flag, padded to 8 B).
-    const _: () = {
-        use headroom_embassy::headroom_core::{Defaults, Limiter};
-        assert!(size_of::<Limiter<MinuteAndDay, 2, Defaults>>() <= 512);
-    };
+        /// Every task of the device shares this limiter.
+        pub static API: SharedLimiter<CriticalSectionRawMutex, MinuteAndDay> =
+            SharedLimiter::new(headroom_embassy::synthlink());
+
+        // The limiter's RAM on the device: at most 512 B (the shared static adds the
+        // `RefCell`'s borrow flag, padded to 8 B).
+        const _: () = {
+            use headroom_embassy::headroom_core::{Defaults, Limiter};
+            assert!(size_of::<Limiter<MinuteAndDay, 2, Defaults>>() <= 512);
+        };
+    }
+
+    // The device path's limiter: at most 512 B of RAM too.
+    #[cfg(feature = "device")]
+    const _: () = assert!(size_of::<headroom_embassy::headroom_core::device::Device>() <= 512);
 
     /// xorshift64, seeded per device; a real device would use its hardware RNG (which is a
     /// `CryptoRng`, as TLS needs: this stand-in only says it is, for the size probe).
@@ -130,7 +140,7 @@ async fn exchange(stack: &net::Stack, rx: &mut [u8]) -> Option<usize> {
     None
 }
 
-#[cfg(not(feature = "paced"))]
+#[cfg(not(any(feature = "paced", feature = "device")))]
 #[embassy_executor::task]
 async fn poll() {
     let stack = net::Stack;
@@ -148,10 +158,63 @@ async fn poll() {
     }
 }
 
+/// What both paced tasks hand a response to: the generic limiter's reply or the device path's.
+#[cfg(all(any(feature = "paced", feature = "device"), not(feature = "client")))]
+trait Respond {
+    fn response<'h, H>(&mut self, response: &headroom_embassy::headroom_core::Response<'_, H>)
+    where
+        H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone;
+}
+
+#[cfg(all(feature = "paced", not(feature = "client")))]
+impl<M, W, const B: usize, C, R> Respond for headroom_embassy::Reply<'_, M, W, B, C, R>
+where
+    M: embassy_sync::blocking_mutex::raw::RawMutex,
+    W: headroom_embassy::headroom_core::Windows,
+    C: headroom_embassy::headroom_core::Tuning,
+    R: rand_core::Rng,
+{
+    fn response<'h, H>(&mut self, response: &headroom_embassy::headroom_core::Response<'_, H>)
+    where
+        H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+    {
+        headroom_embassy::Reply::response(self, response)
+    }
+}
+
+#[cfg(feature = "device")]
+impl<M: embassy_sync::blocking_mutex::raw::RawMutex, R: rand_core::Rng> Respond
+    for headroom_embassy::device::Reply<'_, M, R>
+{
+    fn response<'h, H>(&mut self, response: &headroom_embassy::headroom_core::Response<'_, H>)
+    where
+        H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+    {
+        headroom_embassy::device::Reply::response(self, response)
+    }
+}
+
+/// Reads the response in `rx` (its head, and the body after it: with `json`, a 429's
+/// `retry_after` is read from it) and hands it to `reply`; the head's length.
+#[cfg(all(any(feature = "paced", feature = "device"), not(feature = "client")))]
+fn respond(rx: &[u8], reply: &mut impl Respond) -> Result<usize, ()> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut parsed = httparse::Response::new(&mut headers);
+    let Ok(httparse::Status::Complete(head)) = parsed.parse(rx) else {
+        return Err(());
+    };
+    let fields = parsed.headers.iter().map(|h| (h.name, h.value));
+    let body = rx.get(head..).unwrap_or_default();
+    let mut response = headroom_embassy::headroom_core::Response::headers_only(fields).body(body);
+    response.status = parsed.code;
+    reply.response(&response);
+    Ok(head)
+}
+
 #[cfg(all(feature = "paced", not(feature = "client")))]
 #[embassy_executor::task]
 async fn poll() {
-    use headroom_embassy::headroom_core::{Method, Response, RetryPolicy};
+    use headroom_embassy::headroom_core::{Method, RetryPolicy};
     let stack = net::Stack;
     let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
     loop {
@@ -163,20 +226,34 @@ async fn poll() {
             &mut rng,
             async |reply| {
                 let filled = exchange(&stack, &mut rx).await.ok_or(())?;
-                let mut headers = [httparse::EMPTY_HEADER; 32];
-                let mut parsed = httparse::Response::new(&mut headers);
-                let Ok(httparse::Status::Complete(head)) = parsed.parse(&rx[..filled]) else {
-                    return Err(());
-                };
-                let fields = parsed.headers.iter().map(|h| (h.name, h.value));
-                // The body too: with `json`, a 429's `retry_after` is read from it.
-                let body = rx.get(head..filled).unwrap_or_default();
-                let mut response = Response::headers_only(fields).body(body);
-                response.status = parsed.code;
-                reply.response(&response);
-                Ok(head)
+                respond(&rx[..filled], reply)
             },
         )
+        .await;
+        core::hint::black_box(sent.is_ok());
+        let _ = URL;
+        Timer::after_secs(1).await;
+    }
+}
+
+#[cfg(feature = "device")]
+#[embassy_executor::task]
+async fn poll() {
+    use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
+    use headroom_embassy::device::{SharedDevice, retry};
+    use headroom_embassy::headroom_core::{Method, RetryPolicy};
+
+    /// Every task of the device shares it.
+    static API: SharedDevice<CriticalSectionRawMutex> = SharedDevice::new();
+
+    let stack = net::Stack;
+    let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
+    loop {
+        let mut rx = [0u8; 1024];
+        let sent = retry(&API, &RetryPolicy::DEFAULT, Method::Get, &mut rng, async |reply| {
+            let filled = exchange(&stack, &mut rx).await.ok_or(())?;
+            respond(&rx[..filled], reply)
+        })
         .await;
         core::hint::black_box(sent.is_ok());
         let _ = URL;

@@ -1,0 +1,82 @@
+//! One request's retries on the device path: [`crate::Driver`]'s rules over a [`Device`].
+
+use super::{Device, Reading};
+use crate::backoff::{Method, RetryPolicy};
+use crate::driver::{Decision, Driver};
+use crate::limiter::{Config, Denied};
+use crate::time::{Duration, Instant};
+use rand_core::Rng;
+
+/// What the adapter does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Next {
+    /// Send the request (a grant is taken), then hand its outcome back with
+    /// [`Attempts::answered`] or [`Attempts::lost`].
+    Send,
+    /// Sleep until this instant, then ask again.
+    Wait(Instant),
+    /// The next grant is further away than [`Attempts::MAX_WAIT`]: stop with an error rather
+    /// than sleep.
+    WouldWait(Denied),
+}
+
+/// One request's retry state on the device path: retried as [`Driver`] retries under
+/// `policy` (429, 503 with `Retry-After`, lost requests of idempotent methods; jittered
+/// backoff), waiting at most [`Attempts::MAX_WAIT`] for the limiter or a retry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attempts {
+    driver: Driver,
+}
+
+impl Attempts {
+    /// The longest wait taken, for the limiter or before a retry: [`Config::DEFAULT`]'s
+    /// `max_wait`, 300 s.
+    pub const MAX_WAIT: Duration = Config::DEFAULT.max_wait;
+
+    /// A request with `method`, retried as `policy` says.
+    pub const fn new(method: Method, policy: RetryPolicy) -> Self {
+        Attempts {
+            driver: Driver::new(method, policy),
+        }
+    }
+
+    /// Attempts made so far, counting the one under way.
+    pub const fn attempts(&self) -> u32 {
+        self.driver.attempts()
+    }
+
+    /// What to do at `now`: send (a grant is taken from `device`), wait, or stop.
+    pub fn next(&mut self, device: &mut Device, now: Instant) -> Next {
+        let resume_at = self.driver.resume_at();
+        if now < resume_at {
+            return Next::Wait(resume_at);
+        }
+        match device.acquire(now) {
+            Ok(()) => Next::Send,
+            Err(denied) if !denied.within_max_wait => Next::WouldWait(denied),
+            Err(denied) => Next::Wait(denied.until),
+        }
+    }
+
+    /// The response to the request sent: fed to `device`, then decided.
+    pub fn answered(
+        &mut self,
+        device: &mut Device,
+        now: Instant,
+        reading: &Reading,
+        rng: &mut impl Rng,
+    ) -> Decision {
+        device.observe(now, reading);
+        let status = reading.status();
+        let delay = reading.retry_after();
+        self.driver
+            .decide_status(now, status, delay, Self::MAX_WAIT, rng)
+    }
+
+    /// The request sent got no response: released in `device`, then decided.
+    pub fn lost(&mut self, device: &mut Device, now: Instant, rng: &mut impl Rng) -> Decision {
+        device.release(now);
+        self.driver.decide_lost(now, Self::MAX_WAIT, rng)
+    }
+}

@@ -1,0 +1,242 @@
+//! One response reduced to what the device path's limiter needs.
+
+use super::list::{Member, read_list};
+use crate::Response;
+use crate::header::{parse_digits, parse_http_date, parse_retry_after};
+use crate::time::{Duration, UnixTime};
+
+/// What one response says: its status, up to four policies (their name hashes and `q`, `w`,
+/// `r`, `t`), and the server's delay. Read with [`Reading::of`]; 88 bytes.
+///
+/// Read: `RateLimit-Policy` and `RateLimit` (the named policies of their List forms),
+/// `Retry-After` (seconds or an HTTP-date, against `Date`) and `Age` (a cached response's
+/// policies are not the server's now). With the `legacy` feature also draft -07's `RateLimit`
+/// Dictionary, unnamed `RateLimit-Policy` items, `RateLimit-Limit`/`-Remaining`/`-Reset` and
+/// `X-RateLimit-*`/`X-Rate-Limit-*` (`-Used` too; a Unix-time reset against `Date`); with
+/// `json`, a 429's `retry_after` from its body.
+///
+/// ```
+/// use headroom_core::device::Reading;
+/// use headroom_core::{Duration, Response};
+/// let headers = [("RateLimit", &br#""minute";r=0;t=12"#[..]), ("Retry-After", b"12")];
+/// let reading = Reading::of(&Response::new(429, headers));
+/// assert_eq!(reading.status(), 429);
+/// assert_eq!(reading.retry_after(), Some(Duration::from_secs(12)));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reading {
+    pub(crate) status: u16,
+    pub(crate) members: [Member; 4],
+    /// Whole seconds.
+    pub(crate) retry_after: Option<u32>,
+}
+
+impl Reading {
+    /// Reads `response`. A field that is not valid is ignored whole, as RFC 9651 has it; a field
+    /// sent on several lines is read line by line, all or nothing; `Date`, `Age` and
+    /// `Retry-After` sent twice are ignored, as their joined value would be invalid.
+    ///
+    /// A policy is known by a 16-bit hash of its name: two names with the same hash would be
+    /// taken for one policy.
+    pub fn of<'h, H>(response: &Response<'_, H>) -> Reading
+    where
+        H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+    {
+        let mut members = [(0, 0, 0, 0, 0); 4];
+        let retry_after = read(response, &mut members);
+        // A 429's JSON body may say it where the headers do not.
+        #[cfg(feature = "json")]
+        let retry_after = retry_after.or_else(|| {
+            let body = response.body.filter(|_| response.status == Some(429))?;
+            crate::header::body_retry_after(body).map(|d| d.millis().div_ceil(1000))
+        });
+        Reading {
+            status: response.status.unwrap_or(0),
+            members,
+            retry_after,
+        }
+    }
+
+    /// The response's status; 0 when unknown.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The server's delay (`Retry-After`, or with `json` a 429's `retry_after`), if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after.map(|s| Duration::from_secs(u64::from(s)))
+    }
+}
+
+/// A field sent on several `lines`: each read as a List, all-or-nothing; members in order,
+/// merged into `out` by name. (Not joined with ", " first, as RFC 9110 §5.3 has it: joining
+/// needs a buffer a device zeroes. The two differ when a construct spans lines, a String say,
+/// which this refuses.)
+#[inline(never)]
+fn lines<'a>(lines: impl Iterator<Item = &'a [u8]>, out: &mut [Member; 4], dict: bool) -> bool {
+    let mut held = [(0u16, 0u32, 0u32, 0u32, 0u32); 4];
+    let mut n = 0;
+    for line in lines {
+        let Some(k) = read_list(line, held.get_mut(n..).unwrap_or_default(), dict) else {
+            return false;
+        };
+        n += k;
+    }
+    for m in held.iter().take(n) {
+        let slot = out.iter().position(|o| o.0 == m.0 || o.0 == 0);
+        if let Some(o) = slot.and_then(|i| out.get_mut(i)) {
+            o.0 = m.0;
+            if m.1 > 0 {
+                o.1 = m.1
+            }
+            if m.2 > 0 {
+                o.2 = m.2
+            }
+            if m.3 > 0 || m.4 > 0 {
+                o.3 = m.3;
+                o.4 = m.4
+            }
+        }
+    }
+    true
+}
+
+/// The header lines a field's lines are marked among (one bit each).
+const MARKED: usize = 32;
+
+/// Reads the headers into `out`; returns `Retry-After` in seconds. One pass finds the fields;
+/// the Lists are read once `Date` (the reference) and `Age` are known.
+#[inline(never)]
+fn read<'h, H>(response: &Response<'_, H>, out: &mut [Member; 4]) -> Option<u32>
+where
+    H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+{
+    let (mut date, mut age, mut ra) = (None, None, None);
+    // Each List's lines, marked; a List with a line past the marks is ignored whole.
+    let mut lists = [0u32; 2];
+    let mut unread = [false; 2];
+    for (i, (name, value)) in response.headers.clone().into_iter().enumerate() {
+        let n = name.as_bytes();
+        let slot = if n.eq_ignore_ascii_case(b"date") {
+            &mut date
+        } else if n.eq_ignore_ascii_case(b"age") {
+            &mut age
+        } else if n.eq_ignore_ascii_case(b"retry-after") {
+            &mut ra
+        } else {
+            let k = if n.eq_ignore_ascii_case(b"ratelimit-policy") {
+                0
+            } else if n.eq_ignore_ascii_case(b"ratelimit") {
+                1
+            } else {
+                continue;
+            };
+            match lists
+                .get_mut(k)
+                .zip(1u32.checked_shl(i as u32).filter(|_| i < MARKED))
+            {
+                Some((mask, bit)) => *mask |= bit,
+                None => unread[k & 1] = true,
+            }
+            continue;
+        };
+        // A singleton field sent twice joins to an invalid value, as `a, b` would be.
+        *slot = Some(if slot.is_some() { &b","[..] } else { value });
+    }
+    let date: Option<UnixTime> = date
+        .and_then(|v| parse_http_date(v, None))
+        .or(response.received_at);
+    let cached = age.and_then(parse_digits).is_some_and(|a| a > 0);
+    if !cached {
+        for (k, &mask) in lists.iter().enumerate() {
+            if mask == 0 || unread[k] {
+                continue;
+            }
+            let of_field = || {
+                let field = response.headers.clone().into_iter().enumerate();
+                field
+                    .filter(move |(i, _)| mask >> i & 1 != 0)
+                    .map(|(_, (_, v))| v)
+            };
+            // Draft -07's `RateLimit` is a Dictionary where it is no List.
+            if !lines(of_field(), out, false) && cfg!(feature = "legacy") && k == 1 {
+                lines(of_field(), out, true);
+            }
+        }
+        #[cfg(feature = "legacy")]
+        legacy::read(response, date, out);
+    }
+    ra.and_then(|v| parse_retry_after(v, date).ok())
+        .and_then(|r| r.delay(date))
+        .map(|d| d.millis() / 1000)
+}
+
+/// The pre-standard numeric fields: `RateLimit-Limit`/`-Remaining`/`-Reset`,
+/// `X-RateLimit-*` (with `-Used`) and `X-Rate-Limit-*`, as one unnamed policy.
+#[cfg(feature = "legacy")]
+mod legacy {
+    use super::{Member, read_list};
+    use crate::Response;
+    use crate::time::UnixTime;
+
+    /// Which number each field carries (`q`, `r`, `t`, or `u`sed).
+    const NAMES: [(&str, u8); 10] = [
+        ("ratelimit-limit", b'q'),
+        ("ratelimit-remaining", b'r'),
+        ("ratelimit-reset", b't'),
+        ("x-ratelimit-limit", b'q'),
+        ("x-ratelimit-remaining", b'r'),
+        ("x-ratelimit-reset", b't'),
+        ("x-ratelimit-used", b'u'),
+        ("x-rate-limit-limit", b'q'),
+        ("x-rate-limit-remaining", b'r'),
+        ("x-rate-limit-reset", b't'),
+    ];
+
+    /// Reads them into the unnamed policy (hash 1) of `out`. A reset past 2001 is a Unix
+    /// time, read against the response's `date`.
+    pub(super) fn read<'h, H>(
+        response: &Response<'_, H>,
+        date: Option<UnixTime>,
+        out: &mut [Member; 4],
+    ) where
+        H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
+    {
+        let mut used = None;
+        for (name, value) in response.headers.clone() {
+            let name = name.trim_ascii();
+            let Some(&(_, kind)) = NAMES.iter().find(|(n, _)| name.eq_ignore_ascii_case(n)) else {
+                continue;
+            };
+            // The value: an Integer (an Item; a List's first member, as servers send extra
+            // windows after it).
+            let mut held = [(0u16, 0u32, 0u32, 0u32, 0u32); 4];
+            let first = read_list(value, &mut held, false)
+                .filter(|&n| n > 0 && held[0].0 == 1)
+                .map(|_| held[0].1);
+            let slot = out.iter().position(|o| o.0 == 1 || o.0 == 0);
+            let (Some(v), Some(o)) = (first, slot.and_then(|i| out.get_mut(i))) else {
+                continue;
+            };
+            o.0 = 1;
+            match kind {
+                b'q' => o.1 = v,
+                b'r' => o.3 = v,
+                b'u' => used = Some(v),
+                _ => {
+                    o.4 = match date {
+                        Some(d) if v > 1_000_000_000 => {
+                            v.saturating_sub(u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+                        }
+                        _ => v,
+                    }
+                }
+            }
+        }
+        if let (Some(u), Some(o)) = (used, out.iter_mut().find(|o| o.0 == 1))
+            && o.3 == 0
+        {
+            o.3 = o.1.saturating_sub(u);
+        }
+    }
+}
