@@ -198,6 +198,40 @@ impl RetryPolicy {
     }
 }
 
+/// A retry policy for [`crate::Driver`]: a run-time [`RetryPolicy`], or one fixed at compile
+/// time, such as [`DefaultRetries`], whose rules then fold into the code (on a device, a few
+/// hundred bytes of flash less).
+pub trait Retries {
+    /// The policy.
+    fn policy(&self) -> RetryPolicy;
+}
+
+impl Retries for RetryPolicy {
+    #[inline]
+    fn policy(&self) -> RetryPolicy {
+        *self
+    }
+}
+
+impl<T: Retries> Retries for &T {
+    #[inline]
+    fn policy(&self) -> RetryPolicy {
+        (**self).policy()
+    }
+}
+
+/// [`RetryPolicy::DEFAULT`], fixed at compile time (see [`Retries`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct DefaultRetries;
+
+impl Retries for DefaultRetries {
+    #[inline]
+    fn policy(&self) -> RetryPolicy {
+        RetryPolicy::DEFAULT
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy::DEFAULT

@@ -37,7 +37,7 @@
 //! A [`Grant`] that is never handed back keeps a unit of in-flight capacity. Adapters hold
 //! it in a guard that releases it on drop, so a cancelled future or a panic returns it.
 
-use crate::backoff::{Method, RetryPolicy};
+use crate::backoff::{Method, Retries, RetryPolicy};
 use crate::cost::{Cost, Key};
 use crate::limiter::{Denied, Grant, Limiter, Tuning};
 use crate::observation::Observation;
@@ -125,19 +125,21 @@ impl core::fmt::Display for GiveUp {
 impl core::error::Error for GiveUp {}
 
 /// One request's retry state: the policy, the retries so far, and when the next attempt may go.
+/// The policy is a run-time [`RetryPolicy`], or one fixed at compile time
+/// ([`DefaultRetries`](crate::DefaultRetries)) whose rules fold into a device's code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub struct Driver {
-    policy: RetryPolicy,
+pub struct Driver<R = RetryPolicy> {
+    policy: R,
     method: Method,
     retries: u32,
     previous: Duration,
     resume_at: Instant,
 }
 
-impl Driver {
+impl<R: Retries> Driver<R> {
     /// A request with `method`, retried as `policy` says.
-    pub const fn new(method: Method, policy: RetryPolicy) -> Self {
+    pub const fn new(method: Method, policy: R) -> Self {
         Driver {
             policy,
             method,
@@ -219,7 +221,11 @@ impl Driver {
         max_wait: Duration,
         rng: &mut impl Rng,
     ) -> Decision {
-        if !self.policy.retryable(status, server_delay.is_some()) {
+        if !self
+            .policy
+            .policy()
+            .retryable(status, server_delay.is_some())
+        {
             return Decision::Done;
         }
         self.retry(max_wait, now, server_delay, rng)
@@ -247,7 +253,7 @@ impl Driver {
         max_wait: Duration,
         rng: &mut impl Rng,
     ) -> Decision {
-        if !self.policy.retry_no_response {
+        if !self.policy.policy().retry_no_response {
             return Decision::GiveUp(GiveUp::NoResponse);
         }
         self.retry(max_wait, now, None, rng)
@@ -266,17 +272,21 @@ impl Driver {
         server_delay: Option<Duration>,
         rng: &mut impl Rng,
     ) -> Decision {
-        if !self.method.is_idempotent() && !self.policy.retry_non_idempotent {
+        if !self.method.is_idempotent() && !self.policy.policy().retry_non_idempotent {
             return Decision::GiveUp(GiveUp::NotIdempotent);
         }
-        if self.retries >= self.policy.max_retries {
+        if self.retries >= self.policy.policy().max_retries {
             return Decision::GiveUp(GiveUp::RetriesExhausted {
                 attempts: self.retries.saturating_add(1),
             });
         }
         let from_server = server_delay.is_some();
-        let after = server_delay
-            .unwrap_or_else(|| self.policy.backoff.delay(self.retries, self.previous, rng));
+        let after = server_delay.unwrap_or_else(|| {
+            self.policy
+                .policy()
+                .backoff
+                .delay(self.retries, self.previous, rng)
+        });
         if after > max_wait {
             return Decision::GiveUp(GiveUp::WaitTooLong {
                 wait: after,

@@ -16,7 +16,7 @@ pub mod sf;
 pub mod time;
 pub mod window;
 
-pub use backoff::{Backoff, Jitter, Method, RetryPolicy};
+pub use backoff::{Backoff, DefaultRetries, Jitter, Method, Retries, RetryPolicy};
 pub use cost::{Cost, Key};
 pub use driver::{Decision, Driver, GiveUp, Step};
 pub use limiter::{Cause, Config, Defaults, Denied, Grant, Limiter, Tuning};

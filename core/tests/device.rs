@@ -3,7 +3,10 @@
 //! simulation's test, `benches/tests/sim.rs`.)
 
 use headroom_core::device::{Attempts, Device, Next, Reading};
-use headroom_core::{Cause, Decision, Duration, GiveUp, Instant, Method, Response, RetryPolicy};
+use headroom_core::{
+    Cause, Decision, DefaultRetries, Duration, GiveUp, Instant, Method, Response, Retries,
+    RetryPolicy,
+};
 
 fn ms(t: u64) -> Instant {
     Instant::from_millis(t)
@@ -257,5 +260,46 @@ fn a_429s_body_says_when() {
     assert_eq!(
         Reading::of(&response).retry_after(),
         Some(Duration::from_secs(3))
+    );
+}
+
+/// The default policy fixed at compile time decides as the run-time one does.
+#[test]
+fn default_retries_are_the_default_policy() {
+    fn decisions(policy: impl Retries + Copy) -> Vec<Decision> {
+        let mut rng = Rng(12345);
+        let mut d = Device::new();
+        let mut a = Attempts::new(Method::Get, policy);
+        let mut out = Vec::new();
+        let mut now = 0;
+        let answers = [
+            (429, None),
+            (0, None),
+            (503, Some("2")),
+            (503, None),
+            (429, Some("1")),
+        ];
+        for (status, delay) in answers {
+            while let Next::Wait(until) = a.next(&mut d, ms(now)) {
+                now = until.as_millis();
+            }
+            out.push(match (status, delay) {
+                (0, _) => a.lost(&mut d, ms(now), &mut rng),
+                (s, Some(v)) => a.answered(
+                    &mut d,
+                    ms(now),
+                    &reading(s, &[("Retry-After", v)]),
+                    &mut rng,
+                ),
+                (s, None) => a.answered(&mut d, ms(now), &reading(s, &[]), &mut rng),
+            });
+        }
+        out
+    }
+    let fixed = decisions(DefaultRetries);
+    assert_eq!(fixed, decisions(RetryPolicy::DEFAULT));
+    assert_eq!(
+        fixed.last(),
+        Some(&Decision::GiveUp(GiveUp::RetriesExhausted { attempts: 4 }))
     );
 }

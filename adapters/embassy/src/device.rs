@@ -20,7 +20,7 @@ use core::cell::RefCell;
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use headroom_core::device::{Attempts, Device, Next, Reading};
-use headroom_core::{Decision, Method, Response, RetryPolicy};
+use headroom_core::{Decision, Method, Response, Retries, RetryPolicy};
 use rand_core::Rng;
 
 /// The device path's [`Device`] behind an embassy-sync blocking mutex: `const`, so it can be a
@@ -51,9 +51,9 @@ impl<M: RawMutex> SharedDevice<M> {
 
 /// One attempt of [`retry`], handed to its closure: the closure sends the request, then gives
 /// the response to [`Reply::response`].
-pub struct Reply<'a, M: RawMutex, R: Rng> {
+pub struct Reply<'a, M: RawMutex, R: Rng, P = RetryPolicy> {
     device: &'a SharedDevice<M>,
-    attempts: &'a mut Attempts,
+    attempts: &'a mut Attempts<P>,
     rng: &'a mut R,
     /// The request is sent and unanswered; released if the attempt is dropped without a
     /// response (a cancelled future, a panic).
@@ -62,7 +62,7 @@ pub struct Reply<'a, M: RawMutex, R: Rng> {
     answered: Option<(Decision, u16)>,
 }
 
-impl<M: RawMutex, R: Rng> Drop for Reply<'_, M, R> {
+impl<M: RawMutex, R: Rng, P> Drop for Reply<'_, M, R, P> {
     fn drop(&mut self) {
         if self.pending {
             self.device.with(|d| d.release(now()));
@@ -70,7 +70,7 @@ impl<M: RawMutex, R: Rng> Drop for Reply<'_, M, R> {
     }
 }
 
-impl<M: RawMutex, R: Rng> Reply<'_, M, R> {
+impl<M: RawMutex, R: Rng, P: Retries> Reply<'_, M, R, P> {
     /// This attempt's number, 1 for the first.
     pub fn attempt(&self) -> u32 {
         self.attempts.attempts()
@@ -97,22 +97,25 @@ impl<M: RawMutex, R: Rng> Reply<'_, M, R> {
 /// Sends with `send` until `policy` says stop, as [`crate::retry`] does on the generic
 /// limiter: each attempt waits for the device's grant; `send` sends the request, hands the
 /// response to [`Reply::response`] and returns the caller's value, or a transport error.
+/// `policy` is a [`RetryPolicy`], or [`DefaultRetries`](headroom_core::DefaultRetries): the
+/// default policy fixed at compile time, in less flash.
 ///
-/// A wait for the limiter longer than [`Attempts::MAX_WAIT`] ends with
-/// [`Error::WouldWait`]; the rest as [`crate::retry`].
-pub async fn retry<M, R, T, E, F>(
+/// A wait for the limiter longer than [`MAX_WAIT`](headroom_core::device::MAX_WAIT) ends
+/// with [`Error::WouldWait`]; the rest as [`crate::retry`].
+pub async fn retry<M, P, R, T, E, F>(
     device: &SharedDevice<M>,
-    policy: &RetryPolicy,
+    policy: P,
     method: Method,
     rng: &mut R,
     mut send: F,
 ) -> Result<T, Error<E>>
 where
     M: RawMutex,
+    P: Retries,
     R: Rng,
-    F: AsyncFnMut(&mut Reply<'_, M, R>) -> Result<T, E>,
+    F: AsyncFnMut(&mut Reply<'_, M, R, P>) -> Result<T, E>,
 {
-    let mut attempts = Attempts::new(method, *policy);
+    let mut attempts = Attempts::new(method, policy);
     loop {
         match device.with(|d| attempts.next(d, now())) {
             Next::Send => {}

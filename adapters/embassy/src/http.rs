@@ -19,7 +19,7 @@ use embassy_sync::blocking_mutex::raw::RawMutex;
 use embedded_io_async::Write;
 use embedded_nal_async::{AddrType, Dns, TcpConnect};
 use headroom_core::header::parse_digits;
-use headroom_core::{Defaults, Method, RetryPolicy, Tuning, Windows};
+use headroom_core::{Defaults, Method, Retries, RetryPolicy, Tuning, Windows};
 use rand_core::Rng;
 
 /// Why a request got no usable response.
@@ -314,10 +314,10 @@ where
 
 /// Hands the response in `buf` to the retry loop's reply.
 #[inline(never)]
-fn answer<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng>(
+fn answer<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng, P: Retries>(
     buf: &[u8],
     placed: &Placed,
-    reply: &mut crate::Reply<'_, M, W, B, C, R>,
+    reply: &mut crate::Reply<'_, M, W, B, C, R, P>,
 ) {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut parsed = httparse::Response::new(&mut headers);

@@ -4,8 +4,8 @@ use crate::shared::{now, sleep_until};
 use crate::{Error, SharedLimiter};
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use headroom_core::{
-    Cost, Decision, Driver, Grant, Key, Method, Observation, Response, RetryPolicy, Step, Tuning,
-    Windows,
+    Cost, Decision, Driver, Grant, Key, Method, Observation, Response, Retries, RetryPolicy, Step,
+    Tuning, Windows,
 };
 use rand_core::Rng;
 
@@ -15,10 +15,10 @@ use rand_core::Rng;
 /// The response is read and fed to the limiter and the core's [`Driver`] right there, in a
 /// plain function call: no [`Observation`] is kept in the request's future (on a device, that
 /// is about 400 bytes of a task's RAM), and none is copied out of the closure.
-pub struct Reply<'a, M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> {
+pub struct Reply<'a, M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng, P = RetryPolicy> {
     attempt: u32,
     limiter: &'a SharedLimiter<M, W, B, C>,
-    driver: &'a mut Driver,
+    driver: &'a mut Driver<P>,
     rng: &'a mut R,
     /// Until the response comes; released if the attempt is dropped without one (a
     /// cancelled future, a panic).
@@ -27,7 +27,9 @@ pub struct Reply<'a, M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng>
     answered: Option<(Decision, u16)>,
 }
 
-impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> Drop for Reply<'_, M, W, B, C, R> {
+impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng, P> Drop
+    for Reply<'_, M, W, B, C, R, P>
+{
     fn drop(&mut self) {
         if let Some(grant) = self.grant.take() {
             self.limiter.with(|l| l.release(grant));
@@ -35,7 +37,9 @@ impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> Drop for Reply<
     }
 }
 
-impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> Reply<'_, M, W, B, C, R> {
+impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng, P: Retries>
+    Reply<'_, M, W, B, C, R, P>
+{
     /// This attempt's number, 1 for the first.
     pub fn attempt(&self) -> u32 {
         self.attempt
@@ -61,7 +65,9 @@ impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> Reply<'_, M, W,
     }
 }
 
-/// Sends with `send` until the core's [`Driver`] says stop: each attempt waits for a ticket;
+/// Sends with `send` until the core's [`Driver`] says stop, under `policy`: a
+/// [`RetryPolicy`] (or a reference to one), or [`DefaultRetries`](headroom_core::DefaultRetries),
+/// the default policy fixed at compile time, in less flash: each attempt waits for a ticket;
 /// `send` sends the request, hands the response to [`Reply::response`] and returns the
 /// caller's value, or a transport error. A retryable response (429; 503 with `Retry-After`) or
 /// a lost one (for idempotent `method`s) is retried after the server's delay or a jittered
@@ -72,9 +78,9 @@ impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng> Reply<'_, M, W,
 /// [`Error::Transport`], or [`Error::WouldWait`]. A `send` that returns a value without
 /// giving a response ends the request there (its grant is released, as for a lost one). If
 /// this future is dropped mid-request, the request's grant is released.
-pub fn retry<M, W, const B: usize, C, R, T, E, F>(
+pub fn retry<M, W, const B: usize, C, P, R, T, E, F>(
     limiter: &SharedLimiter<M, W, B, C>,
-    policy: &RetryPolicy,
+    policy: P,
     method: Method,
     rng: &mut R,
     send: F,
@@ -83,8 +89,9 @@ where
     M: RawMutex,
     W: Windows,
     C: Tuning,
+    P: Retries,
     R: Rng,
-    F: AsyncFnMut(&mut Reply<'_, M, W, B, C, R>) -> Result<T, E>,
+    F: AsyncFnMut(&mut Reply<'_, M, W, B, C, R, P>) -> Result<T, E>,
 {
     // Not an `async fn` awaiting the other: one state machine, not two nested; and the
     // constant ask folds into the code (a device's flash).
@@ -94,9 +101,9 @@ where
 /// [`retry`] for a request of `cost` for `key`: a batch the server counts as several
 /// requests, an upload's content bytes, or one of the identity's independent limits (a
 /// route, a partition; see [`Key`]).
-pub fn retry_with<M, W, const B: usize, C, R, T, E, F>(
+pub fn retry_with<M, W, const B: usize, C, P, R, T, E, F>(
     limiter: &SharedLimiter<M, W, B, C>,
-    policy: &RetryPolicy,
+    policy: P,
     method: Method,
     key: Key,
     cost: Cost,
@@ -107,8 +114,9 @@ where
     M: RawMutex,
     W: Windows,
     C: Tuning,
+    P: Retries,
     R: Rng,
-    F: AsyncFnMut(&mut Reply<'_, M, W, B, C, R>) -> Result<T, E>,
+    F: AsyncFnMut(&mut Reply<'_, M, W, B, C, R, P>) -> Result<T, E>,
 {
     run(limiter, policy, method, (key, cost), rng, send)
 }
@@ -141,9 +149,9 @@ impl Ask for (Key, Cost) {
     }
 }
 
-async fn run<M, W, const B: usize, C, R, T, E, F>(
+async fn run<M, W, const B: usize, C, P, R, T, E, F>(
     limiter: &SharedLimiter<M, W, B, C>,
-    policy: &RetryPolicy,
+    policy: P,
     method: Method,
     ask: impl Ask,
     rng: &mut R,
@@ -153,10 +161,11 @@ where
     M: RawMutex,
     W: Windows,
     C: Tuning,
+    P: Retries,
     R: Rng,
-    F: AsyncFnMut(&mut Reply<'_, M, W, B, C, R>) -> Result<T, E>,
+    F: AsyncFnMut(&mut Reply<'_, M, W, B, C, R, P>) -> Result<T, E>,
 {
-    let mut driver = Driver::new(method, *policy);
+    let mut driver = Driver::new(method, policy);
     loop {
         let step = |l: &mut _| driver.step_with(l, now(), ask.key(), ask.cost());
         let grant = match limiter.with(step) {

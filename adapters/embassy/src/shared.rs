@@ -5,8 +5,8 @@ use core::cell::RefCell;
 use embassy_sync::blocking_mutex::Mutex;
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use headroom_core::{
-    Buckets, Cost, Defaults, Denied, Duration, Grant, Instant, Key, Limiter, Log, Observation,
-    Response, Tuning, Window, Windows,
+    Buckets, Cost, Defaults, Denied, Grant, Instant, Key, Limiter, Log, Observation, Response,
+    Tuning, Window, Windows,
 };
 
 /// Two window slots: an exact one of up to 60 grants (a minute's quota, say) and one of 56
@@ -91,12 +91,6 @@ pub(crate) fn now() -> Instant {
     Instant::from_millis(embassy_time::Instant::now().as_millis())
 }
 
-/// Sleeps for `d` (at most `u32::MAX` ms, so no tick arithmetic can overflow).
-pub(crate) async fn sleep(d: Duration) {
-    let ms = d.as_millis().min(u64::from(u32::MAX));
-    embassy_time::Timer::after(embassy_time::Duration::from_millis(ms)).await;
-}
-
 impl<M: RawMutex, W: Windows, const B: usize, C: Tuning> SharedLimiter<M, W, B, C> {
     /// Shares `limiter`.
     pub const fn new(limiter: Limiter<W, B, C>) -> Self {
@@ -144,9 +138,11 @@ impl<M: RawMutex, W: Windows, const B: usize, C: Tuning> SharedLimiter<M, W, B, 
     }
 }
 
-/// Sleeps until `until` on the core's clock.
-pub(crate) async fn sleep_until(until: Instant) {
+/// Sleeps until `until` on the core's clock. A timer, not an `async fn`: no state machine
+/// of its own inside the caller's. (A wait is at most `Duration::MAX`, 49.7 days, so no tick
+/// arithmetic can overflow.)
+pub(crate) fn sleep_until(until: Instant) -> embassy_time::Timer {
     let wait = until.saturating_duration_since(now());
     crate::fmt::debug!("headroom: waiting {} ms", wait.as_millis());
-    sleep(wait).await;
+    embassy_time::Timer::after(embassy_time::Duration::from_millis(wait.as_millis()))
 }

@@ -22,10 +22,11 @@ use std_embedded_nal_async::Stack;
 
 /// One GET with key A, as firmware sends it: the response's status, or `Err` when the
 /// connection failed or the head did not arrive whole.
-async fn get<M, R>(server: &serve::Server, reply: &mut Reply<'_, M, R>) -> Result<u16, ()>
+async fn get<M, R, P>(server: &serve::Server, reply: &mut Reply<'_, M, R, P>) -> Result<u16, ()>
 where
     M: embassy_sync::blocking_mutex::raw::RawMutex,
     R: rand_core::Rng,
+    P: headroom_core::Retries,
 {
     let stack = Stack::default();
     let addr = format!("127.0.0.1:{}", server.port()).parse().unwrap();

@@ -369,7 +369,10 @@ impl<C: Clock> SharedLimiter<C> {
 
     /// [`SharedLimiter::acquire`] for a request of `cost` for `key`.
     pub fn acquire_with(&self, key: Key, cost: Cost) -> Result<Ticket<C>, Error> {
-        let mut driver = Driver::new(headroom_core::Method::Get, Default::default());
+        let mut driver = Driver::new(
+            headroom_core::Method::Get,
+            headroom_core::RetryPolicy::DEFAULT,
+        );
         self.next_send(&mut driver, key, cost)
     }
 

@@ -1,11 +1,15 @@
 //! One request's retries on the device path: [`crate::Driver`]'s rules over a [`Device`].
 
 use super::{Device, Reading};
-use crate::backoff::{Method, RetryPolicy};
+use crate::backoff::{Method, Retries, RetryPolicy};
 use crate::driver::{Decision, Driver};
 use crate::limiter::{Config, Denied};
 use crate::time::{Duration, Instant};
 use rand_core::Rng;
+
+/// The longest wait taken on the device path, for the limiter or before a retry:
+/// [`Config::DEFAULT`]'s `max_wait`, 300 s.
+pub const MAX_WAIT: Duration = Config::DEFAULT.max_wait;
 
 /// What the adapter does next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,26 +20,23 @@ pub enum Next {
     Send,
     /// Sleep until this instant, then ask again.
     Wait(Instant),
-    /// The next grant is further away than [`Attempts::MAX_WAIT`]: stop with an error rather
-    /// than sleep.
+    /// The next grant is further away than [`MAX_WAIT`]: stop with an error rather than
+    /// sleep.
     WouldWait(Denied),
 }
 
-/// One request's retry state on the device path: retried as [`Driver`] retries under
-/// `policy` (429, 503 with `Retry-After`, lost requests of idempotent methods; jittered
-/// backoff), waiting at most [`Attempts::MAX_WAIT`] for the limiter or a retry.
+/// One request's retry state on the device path: retried as [`Driver`] retries under its
+/// policy (by default: 429, 503 with `Retry-After`, lost requests of idempotent methods;
+/// jittered backoff), waiting at most [`MAX_WAIT`] for the limiter or a retry. A
+/// policy fixed at compile time ([`crate::DefaultRetries`]) folds into the code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Attempts {
-    driver: Driver,
+pub struct Attempts<R = RetryPolicy> {
+    driver: Driver<R>,
 }
 
-impl Attempts {
-    /// The longest wait taken, for the limiter or before a retry: [`Config::DEFAULT`]'s
-    /// `max_wait`, 300 s.
-    pub const MAX_WAIT: Duration = Config::DEFAULT.max_wait;
-
+impl<R: Retries> Attempts<R> {
     /// A request with `method`, retried as `policy` says.
-    pub const fn new(method: Method, policy: RetryPolicy) -> Self {
+    pub const fn new(method: Method, policy: R) -> Self {
         Attempts {
             driver: Driver::new(method, policy),
         }
@@ -70,13 +71,12 @@ impl Attempts {
         device.observe(now, reading);
         let status = reading.status();
         let delay = reading.retry_after();
-        self.driver
-            .decide_status(now, status, delay, Self::MAX_WAIT, rng)
+        self.driver.decide_status(now, status, delay, MAX_WAIT, rng)
     }
 
     /// The request sent got no response: released in `device`, then decided.
     pub fn lost(&mut self, device: &mut Device, now: Instant, rng: &mut impl Rng) -> Decision {
         device.release(now);
-        self.driver.decide_lost(now, Self::MAX_WAIT, rng)
+        self.driver.decide_lost(now, MAX_WAIT, rng)
     }
 }

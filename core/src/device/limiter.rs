@@ -9,8 +9,8 @@ use crate::time::Instant;
 /// milliseconds. A hostile server cannot make a device sleep for longer.
 const MAX_PAUSE: u32 = 86_400_000;
 
-/// The longest wait [`Device::acquire`] reports as worth taking: [`super::Attempts::MAX_WAIT`].
-const MAX_WAIT: u32 = super::Attempts::MAX_WAIT.millis();
+/// The longest wait [`Device::acquire`] reports as worth taking: [`super::MAX_WAIT`].
+const MAX_WAIT: u32 = super::MAX_WAIT.millis();
 
 /// What the server said of one policy's quota (`RateLimit`'s `r` and `t`).
 #[derive(Clone, Copy)]
@@ -174,7 +174,7 @@ impl Device {
         }
     }
     /// Takes one request's grant at `now`, or says when one may go and what holds it back
-    /// (nothing taken). A wait past [`super::Attempts::MAX_WAIT`] is reported as not worth
+    /// (nothing taken). A wait past [`super::MAX_WAIT`] is reported as not worth
     /// taking (`within_max_wait` false).
     #[inline(never)]
     pub fn acquire(&mut self, now: Instant) -> Result<(), Denied> {

@@ -43,6 +43,6 @@ mod limiter;
 mod list;
 mod reading;
 
-pub use attempts::{Attempts, Next};
+pub use attempts::{Attempts, MAX_WAIT, Next};
 pub use limiter::Device;
 pub use reading::Reading;

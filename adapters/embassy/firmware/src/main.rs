@@ -167,12 +167,13 @@ trait Respond {
 }
 
 #[cfg(all(feature = "paced", not(feature = "client")))]
-impl<M, W, const B: usize, C, R> Respond for headroom_embassy::Reply<'_, M, W, B, C, R>
+impl<M, W, const B: usize, C, R, P> Respond for headroom_embassy::Reply<'_, M, W, B, C, R, P>
 where
     M: embassy_sync::blocking_mutex::raw::RawMutex,
     W: headroom_embassy::headroom_core::Windows,
     C: headroom_embassy::headroom_core::Tuning,
     R: rand_core::Rng,
+    P: headroom_embassy::headroom_core::Retries,
 {
     fn response<'h, H>(&mut self, response: &headroom_embassy::headroom_core::Response<'_, H>)
     where
@@ -183,8 +184,11 @@ where
 }
 
 #[cfg(feature = "device")]
-impl<M: embassy_sync::blocking_mutex::raw::RawMutex, R: rand_core::Rng> Respond
-    for headroom_embassy::device::Reply<'_, M, R>
+impl<M, R, P> Respond for headroom_embassy::device::Reply<'_, M, R, P>
+where
+    M: embassy_sync::blocking_mutex::raw::RawMutex,
+    R: rand_core::Rng,
+    P: headroom_embassy::headroom_core::Retries,
 {
     fn response<'h, H>(&mut self, response: &headroom_embassy::headroom_core::Response<'_, H>)
     where
@@ -214,14 +218,14 @@ fn respond(rx: &[u8], reply: &mut impl Respond) -> Result<usize, ()> {
 #[cfg(all(feature = "paced", not(feature = "client")))]
 #[embassy_executor::task]
 async fn poll() {
-    use headroom_embassy::headroom_core::{Method, RetryPolicy};
+    use headroom_embassy::headroom_core::{DefaultRetries, Method};
     let stack = net::Stack;
     let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
     loop {
         let mut rx = [0u8; 1024];
         let sent = headroom_embassy::retry(
             &paced::API,
-            &RetryPolicy::DEFAULT,
+            DefaultRetries,
             Method::Get,
             &mut rng,
             async |reply| {
@@ -241,7 +245,7 @@ async fn poll() {
 async fn poll() {
     use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
     use headroom_embassy::device::{SharedDevice, retry};
-    use headroom_embassy::headroom_core::{Method, RetryPolicy};
+    use headroom_embassy::headroom_core::{DefaultRetries, Method};
 
     /// Every task of the device shares it.
     static API: SharedDevice<CriticalSectionRawMutex> = SharedDevice::new();
@@ -250,7 +254,7 @@ async fn poll() {
     let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
     loop {
         let mut rx = [0u8; 1024];
-        let sent = retry(&API, &RetryPolicy::DEFAULT, Method::Get, &mut rng, async |reply| {
+        let sent = retry(&API, DefaultRetries, Method::Get, &mut rng, async |reply| {
             let filled = exchange(&stack, &mut rx).await.ok_or(())?;
             respond(&rx[..filled], reply)
         })
