@@ -101,21 +101,15 @@ fn lines<'a>(lines: impl Iterator<Item = &'a [u8]>, out: &mut [Member; 4], dict:
     true
 }
 
-/// The header lines a field's lines are marked among (one bit each).
-const MARKED: usize = 32;
-
-/// Reads the headers into `out`; returns `Retry-After` in seconds. One pass finds the fields;
-/// the Lists are read once `Date` (the reference) and `Age` are known.
+/// Reads the headers into `out`; returns `Retry-After` in seconds. `Date` (the reference) and
+/// `Age` are found first; then each List's lines are read.
 #[inline(never)]
 fn read<'h, H>(response: &Response<'_, H>, out: &mut [Member; 4]) -> Option<u32>
 where
     H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,
 {
     let (mut date, mut age, mut ra) = (None, None, None);
-    // Each List's lines, marked; a List with a line past the marks is ignored whole.
-    let mut lists = [0u32; 2];
-    let mut unread = [false; 2];
-    for (i, (name, value)) in response.headers.clone().into_iter().enumerate() {
+    for (name, value) in response.headers.clone() {
         let n = name.as_bytes();
         let slot = if n.eq_ignore_ascii_case(b"date") {
             &mut date
@@ -124,20 +118,6 @@ where
         } else if n.eq_ignore_ascii_case(b"retry-after") {
             &mut ra
         } else {
-            let k = if n.eq_ignore_ascii_case(b"ratelimit-policy") {
-                0
-            } else if n.eq_ignore_ascii_case(b"ratelimit") {
-                1
-            } else {
-                continue;
-            };
-            match lists
-                .get_mut(k)
-                .zip(1u32.checked_shl(i as u32).filter(|_| i < MARKED))
-            {
-                Some((mask, bit)) => *mask |= bit,
-                None => unread[k & 1] = true,
-            }
             continue;
         };
         // A singleton field sent twice joins to an invalid value, as `a, b` would be.
@@ -148,15 +128,12 @@ where
         .or(response.received_at);
     let cached = age.and_then(parse_digits).is_some_and(|a| a > 0);
     if !cached {
-        for (k, &mask) in lists.iter().enumerate() {
-            if mask == 0 || unread[k] {
-                continue;
-            }
+        for (k, field) in [&b"ratelimit-policy"[..], b"ratelimit"].into_iter().enumerate() {
             let of_field = || {
-                let field = response.headers.clone().into_iter().enumerate();
-                field
-                    .filter(move |(i, _)| mask >> i & 1 != 0)
-                    .map(|(_, (_, v))| v)
+                let lines = response.headers.clone().into_iter();
+                lines
+                    .filter(move |(n, _)| n.as_bytes().eq_ignore_ascii_case(field))
+                    .map(|(_, v)| v)
             };
             // Draft -07's `RateLimit` is a Dictionary where it is no List.
             if !lines(of_field(), out, false) && cfg!(feature = "legacy") && k == 1 {
