@@ -18,7 +18,7 @@ fn main() {
 
     // Every body: a `pub fn name() {` in the shared modules, with its `#[cfg]` lines.
     let mut bodies = String::from("pub const BODIES: &[(&str, fn())] = &[\n");
-    for module in ["limiter", "headers", "dates"] {
+    for module in ["limiter", "headers", "dates", "device"] {
         let src = std::fs::read_to_string(format!("../tests/shared/{module}.rs")).unwrap();
         let mut cfgs = Vec::new();
         for line in src.lines() {

@@ -128,7 +128,10 @@ where
         .or(response.received_at);
     let cached = age.and_then(parse_digits).is_some_and(|a| a > 0);
     if !cached {
-        for (k, field) in [&b"ratelimit-policy"[..], b"ratelimit"].into_iter().enumerate() {
+        for (k, field) in [&b"ratelimit-policy"[..], b"ratelimit"]
+            .into_iter()
+            .enumerate()
+        {
             let of_field = || {
                 let lines = response.headers.clone().into_iter();
                 lines

@@ -4,6 +4,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod dates;
+pub mod device;
 pub mod headers;
 pub mod limiter;
 pub mod sf;
