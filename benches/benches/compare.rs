@@ -1,6 +1,6 @@
 //! headroom side by side with governor (limiting) and sfv (parsing). Benchmark IDs are fixed so
 //! results compare over time: acquire/{headroom,governor,redis}, acquire_denied/{headroom,governor},
-//! parse/{headroom,headroom_sf,sfv}, retry_after_date/headroom. acquire/redis is one acquire through
+//! parse/{headroom,device,headroom_sf,sfv}, retry_after_date/headroom. acquire/redis is one acquire through
 //! headroom-redis against a redis-server on loopback (its release is not timed); it is left out,
 //! with a message, where no redis-server can be started.
 
@@ -10,6 +10,7 @@ use governor::{Quota, RateLimiter};
 use headroom_benches::{
     SEED_POLICY, SEED_RATELIMIT, sum_qwrt_headroom, sum_qwrt_sfv, synthlink_configured,
 };
+use headroom_core::device::Reading;
 use headroom_core::header::parse_http_date;
 use headroom_core::{Duration, Instant, Observation, Response};
 use std::hint::black_box;
@@ -101,6 +102,17 @@ fn parse(c: &mut Criterion) {
                         + secs(p.reset())
                 })
                 .sum::<u64>()
+        })
+    });
+    // The device path's whole reduction: both Lists validated, their policies' numbers kept
+    // by name hash (`headroom_core::device::Reading`).
+    g.bench_function("device", |b| {
+        b.iter(|| {
+            let headers = [
+                ("RateLimit-Policy", black_box(SEED_POLICY)),
+                ("RateLimit", black_box(SEED_RATELIMIT)),
+            ];
+            Reading::of(&Response::new(200, headers))
         })
     });
     let fields = [SEED_POLICY, SEED_RATELIMIT];
