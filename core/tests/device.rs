@@ -13,6 +13,11 @@ fn a_learned_minute_is_counted_exactly() {
 }
 
 #[test]
+fn each_window_goes_where_its_quota_fits() {
+    shared::device::each_window_goes_where_its_quota_fits()
+}
+
+#[test]
 fn the_servers_budget_holds_until_its_reset() {
     shared::device::the_servers_budget_holds_until_its_reset()
 }

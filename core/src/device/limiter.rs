@@ -292,13 +292,17 @@ impl Device {
             if q > 0 && w > 0 {
                 let len = w.min(MAX_PAUSE / 1000) * 1000;
                 let mut best = (4u8, 0usize);
+                // The window bound to its name, else one of its length, else a free one
+                // that can count the whole quota (the log holds 60 grants), else any free one.
                 for (i, win) in self.win.iter().enumerate() {
                     let rank = if win.2 == h && win.0 != 0 {
                         0
                     } else if win.0 == len {
                         1
-                    } else if win.0 == 0 {
+                    } else if win.0 == 0 && (i == 1 || q <= 60) {
                         2
+                    } else if win.0 == 0 {
+                        3
                     } else {
                         continue;
                     };

@@ -67,6 +67,21 @@ pub fn a_learned_minute_is_counted_exactly() {
     assert!(d.acquire(ms(60_250)).is_ok());
 }
 
+/// A day of 1,000 listed before the minute still goes to the buckets, which can count it (the
+/// log holds 60 grants), and the minute to the exact log.
+pub fn each_window_goes_where_its_quota_fits() {
+    let mut d = Device::new();
+    let day_first = (
+        "RateLimit-Policy",
+        r#""day";q=1000;w=86400, "minute";q=60;w=60"#,
+    );
+    for i in 0..60 {
+        exchange(&mut d, i * 10, 200, &[day_first]);
+    }
+    let held = d.acquire(ms(600)).unwrap_err();
+    assert_eq!((held.cause, held.until), (Cause::Window(0), ms(60_250)));
+}
+
 pub fn the_servers_budget_holds_until_its_reset() {
     let mut d = Device::new();
     let spent = [
