@@ -201,20 +201,22 @@ impl Device {
                 }
             }
         }
-        self.prune(t);
-        let (l0, q0, h0) = self.win[0];
-        let bud = self.bud;
+        // A window whose policy the server's count governs is not counted here.
         let governed = |h: u16| {
-            bud.iter()
+            self.bud
+                .iter()
                 .any(|b| b.count.name_hash == h && (b.until > t || b.probe))
         };
-        if q0 > 0 && !governed(h0) && u32::from(self.len) >= q0 {
+        let (l0, q0, h0) = self.win[0];
+        let (l1, q1, h1) = self.win[1];
+        let (free0, free1) = (!governed(h0), !governed(h1));
+        self.prune(t);
+        if q0 > 0 && free0 && u32::from(self.len) >= q0 {
             let i = (self.head as usize + self.len as usize - q0 as usize) % 60;
             hold(self.log[i] + l0 + (l0 / 64).min(250), Cause::Window(0));
         }
         self.advance(t);
-        let (l1, q1, h1) = self.win[1];
-        if q1 > 0 && !governed(h1) && self.dtotal >= q1 {
+        if q1 > 0 && free1 && self.dtotal >= q1 {
             let mut live = self.dtotal;
             // From the oldest bucket, the one after the newest.
             let mut slot = usize::from(self.dhead);
