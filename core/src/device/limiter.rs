@@ -63,25 +63,27 @@ const UNHEARD: Budget = Budget {
 pub struct Device {
     /// The clock's value that offset 0 stands for.
     base: u64,
-    /// The short window's grants (offsets), a ring from `head`, `len` of them.
+    /// The short window's grants (offsets), a ring from `log_head`, `log_len` of them.
     log: [u32; 60],
-    head: u8,
-    len: u8,
-    /// The long window's grants in 56 buckets, the newest at `dhead`, which starts at
-    /// `dstart`; `dtotal` in all.
-    day: [u16; 56],
-    dhead: u8,
-    dstart: u32,
-    dtotal: u32,
+    log_head: u8,
+    log_len: u8,
+    /// The long window's grants in 56 buckets, the newest at `bucket_head`, which starts at
+    /// `bucket_start`; `bucket_total` in all.
+    buckets: [u16; 56],
+    bucket_head: u8,
+    bucket_start: u32,
+    bucket_total: u32,
     /// The two windows: (length ms, quota, policy name hash); length 0 until learned.
-    win: [(u32, u32, u16); 2],
+    windows: [(u32, u32, u16); 2],
     /// The server's budgets of up to two policies.
-    bud: [Budget; 2],
+    budgets: [Budget; 2],
     /// The server's pause (offset).
-    paused: u32,
+    paused_until: u32,
+    /// Requests granted and not yet answered or released.
     in_flight: u16,
     /// A response came: the server's limits are known, or it sends none.
     heard: bool,
+    /// The last grant (offset): the pace counts from it.
     last_grant: u32,
 }
 
@@ -97,15 +99,15 @@ impl Device {
         Device {
             base: 0,
             log: [0; 60],
-            head: 0,
-            len: 0,
-            day: [0; 56],
-            dhead: 0,
-            dstart: 0,
-            dtotal: 0,
-            win: [(0, 0, 0); 2],
-            bud: [UNHEARD; 2],
-            paused: 0,
+            log_head: 0,
+            log_len: 0,
+            buckets: [0; 56],
+            bucket_head: 0,
+            bucket_start: 0,
+            bucket_total: 0,
+            windows: [(0, 0, 0); 2],
+            budgets: [UNHEARD; 2],
+            paused_until: 0,
             in_flight: 0,
             heard: false,
             last_grant: 0,
@@ -117,6 +119,7 @@ impl Device {
         self.in_flight
     }
 
+    /// `now` as an offset from the base, rebasing first when it is 2³¹ ms or more past it.
     fn off(&mut self, now: u64) -> u32 {
         let d = now.wrapping_sub(self.base);
         if d >= 1 << 31 {
@@ -129,11 +132,11 @@ impl Device {
             for s in self.log.iter_mut() {
                 *s = s.saturating_sub(shift);
             }
-            for b in self.bud.iter_mut() {
+            for b in self.budgets.iter_mut() {
                 b.until = b.until.saturating_sub(shift);
             }
-            self.dstart = self.dstart.saturating_sub(shift);
-            self.paused = self.paused.saturating_sub(shift);
+            self.bucket_start = self.bucket_start.saturating_sub(shift);
+            self.paused_until = self.paused_until.saturating_sub(shift);
             self.last_grant = self.last_grant.saturating_sub(shift);
         }
         now.wrapping_sub(self.base) as u32
@@ -141,36 +144,45 @@ impl Device {
     /// A bucket's span: 1/55 of the long window. Until that window is learned, grants stay in
     /// the newest bucket, to be counted once it is.
     fn width(&self) -> u32 {
-        match self.win[1].0 {
+        match self.windows[1].0 {
             0 => u32::MAX,
             len => (len / 55).max(1),
         }
     }
+    /// Moves the buckets on to `t`, emptying those the long window has left behind.
     fn advance(&mut self, t: u32) {
         let w = self.width();
-        while t.wrapping_sub(self.dstart) >= w && self.dtotal > 0 {
-            self.dhead = if self.dhead == 55 { 0 } else { self.dhead + 1 };
-            let c = &mut self.day[self.dhead as usize];
-            self.dtotal -= u32::from(*c);
+        while t.wrapping_sub(self.bucket_start) >= w && self.bucket_total > 0 {
+            self.bucket_head = if self.bucket_head == 55 {
+                0
+            } else {
+                self.bucket_head + 1
+            };
+            let c = &mut self.buckets[self.bucket_head as usize];
+            self.bucket_total -= u32::from(*c);
             *c = 0;
-            self.dstart = self.dstart.wrapping_add(w);
+            self.bucket_start = self.bucket_start.wrapping_add(w);
         }
-        if self.dtotal == 0 {
-            self.dstart = t;
+        if self.bucket_total == 0 {
+            self.bucket_start = t;
         }
     }
     /// Drops the short window's grants that no longer count: older than the window and its
     /// guard (none until the window is learned).
     fn prune(&mut self, t: u32) {
-        let l = self.win[0].0;
+        let l = self.windows[0].0;
         let span = if l == 0 {
             u32::MAX
         } else {
             l + (l / 64).min(250)
         };
-        while self.len > 0 && t.wrapping_sub(self.log[self.head as usize]) >= span {
-            self.head = if self.head == 59 { 0 } else { self.head + 1 };
-            self.len -= 1;
+        while self.log_len > 0 && t.wrapping_sub(self.log[self.log_head as usize]) >= span {
+            self.log_head = if self.log_head == 59 {
+                0
+            } else {
+                self.log_head + 1
+            };
+            self.log_len -= 1;
         }
     }
     /// Takes one request's grant at `now`, or says when one may go and what holds it back
@@ -187,11 +199,11 @@ impl Device {
                 worst = (at, cause)
             }
         };
-        hold(self.paused, Cause::Paused);
+        hold(self.paused_until, Cause::Paused);
         if !self.heard && self.in_flight > 0 {
             hold(t + 250, Cause::Discovering);
         }
-        for b in &self.bud {
+        for b in &self.budgets {
             if b.until > t {
                 let need = b.count.others_reserve(self.in_flight) + 1;
                 if b.count.remaining() < need {
@@ -203,29 +215,29 @@ impl Device {
         }
         // A window whose policy the server's count governs is not counted here.
         let governed = |h: u16| {
-            self.bud
+            self.budgets
                 .iter()
                 .any(|b| b.count.name_hash == h && (b.until > t || b.probe))
         };
-        let (l0, q0, h0) = self.win[0];
-        let (l1, q1, h1) = self.win[1];
+        let (l0, q0, h0) = self.windows[0];
+        let (l1, q1, h1) = self.windows[1];
         let (free0, free1) = (!governed(h0), !governed(h1));
         self.prune(t);
-        if q0 > 0 && free0 && u32::from(self.len) >= q0 {
-            let i = (self.head as usize + self.len as usize - q0 as usize) % 60;
+        if q0 > 0 && free0 && u32::from(self.log_len) >= q0 {
+            let i = (self.log_head as usize + self.log_len as usize - q0 as usize) % 60;
             hold(self.log[i] + l0 + (l0 / 64).min(250), Cause::Window(0));
         }
         self.advance(t);
-        if q1 > 0 && free1 && self.dtotal >= q1 {
-            let mut live = self.dtotal;
+        if q1 > 0 && free1 && self.bucket_total >= q1 {
+            let mut live = self.bucket_total;
             // From the oldest bucket, the one after the newest.
-            let mut slot = usize::from(self.dhead);
+            let mut slot = usize::from(self.bucket_head);
             for age in 0..56u32 {
                 slot = if slot == 55 { 0 } else { slot + 1 };
-                live -= u32::from(self.day[slot]);
+                live -= u32::from(self.buckets[slot]);
                 if live < q1 {
                     let guard = (l1 / 64).min(250);
-                    let free = self.dstart + (age + 1) * self.width() + guard;
+                    let free = self.bucket_start + (age + 1) * self.width() + guard;
                     hold(free, Cause::Window(1));
                     break;
                 }
@@ -239,16 +251,21 @@ impl Device {
                 within_max_wait: until - t <= MAX_WAIT,
             });
         }
-        if self.len == 60 {
-            self.head = if self.head == 59 { 0 } else { self.head + 1 };
-            self.len -= 1;
+        if self.log_len == 60 {
+            self.log_head = if self.log_head == 59 {
+                0
+            } else {
+                self.log_head + 1
+            };
+            self.log_len -= 1;
         }
-        let i = (self.head as usize + self.len as usize) % 60;
+        let i = (self.log_head as usize + self.log_len as usize) % 60;
         self.log[i] = t;
-        self.len += 1;
-        self.day[self.dhead as usize] = self.day[self.dhead as usize].saturating_add(1);
-        self.dtotal += 1;
-        for b in self.bud.iter_mut() {
+        self.log_len += 1;
+        self.buckets[self.bucket_head as usize] =
+            self.buckets[self.bucket_head as usize].saturating_add(1);
+        self.bucket_total += 1;
+        for b in self.budgets.iter_mut() {
             if b.until <= t {
                 b.probe = false
             } else {
@@ -275,13 +292,14 @@ impl Device {
         self.answer(now.as_millis(), 0, &[], None);
     }
 
-    /// Members: (name hash, q, w s, r, t s); 0 = absent. Status 0: no response.
+    /// A response's status and members ((name hash, `q`, `w` s, `r`, `t` s); 0 = absent):
+    /// the windows learned, the budgets heard, the pause taken. Status 0: no response.
     #[inline(never)]
     fn answer(&mut self, now: u64, status: u16, members: &[Member], retry_after: Option<u32>) {
         let t = self.off(now);
         self.in_flight = self.in_flight.saturating_sub(1);
         if status == 0 {
-            for b in self.bud.iter_mut() {
+            for b in self.budgets.iter_mut() {
                 if b.until > t {
                     b.count.ours = b.count.ours.saturating_add(1);
                 }
@@ -296,7 +314,7 @@ impl Device {
                 let mut best = (4u8, 0usize);
                 // The window bound to its name, else one of its length, else a free one
                 // that can count the whole quota (the log holds 60 grants), else any free one.
-                for (i, win) in self.win.iter().enumerate() {
+                for (i, win) in self.windows.iter().enumerate() {
                     let rank = if win.2 == h && win.0 != 0 {
                         0
                     } else if win.0 == len {
@@ -313,14 +331,14 @@ impl Device {
                     }
                 }
                 if best.0 < 4 {
-                    let win = &mut self.win[best.1];
+                    let win = &mut self.windows[best.1];
                     // The short window's log holds grant times, whatever its length; the
                     // buckets' span follows the long window's, so a new length starts them
                     // afresh (a first one keeps what was granted before it was known).
                     if win.0 != len {
                         if best.1 == 1 && win.0 != 0 {
-                            self.day = [0; 56];
-                            self.dtotal = 0
+                            self.buckets = [0; 56];
+                            self.bucket_total = 0
                         }
                         win.0 = len;
                     }
@@ -330,18 +348,18 @@ impl Device {
             }
             if reset > 0 || r > 0 {
                 zero |= r == 0;
-                let len = self.win.iter().find(|w| w.2 == h).map_or(1000, |w| w.0);
+                let len = self.windows.iter().find(|w| w.2 == h).map_or(1000, |w| w.0);
                 let until = t + reset.min(MAX_PAUSE / 1000) * 1000 + (len / 64).min(1000);
                 let in_flight = self.in_flight;
-                let cur = self.bud.iter().position(|b| b.count.name_hash == h);
+                let cur = self.budgets.iter().position(|b| b.count.name_hash == h);
                 let idx = cur.unwrap_or_else(|| {
-                    if self.bud[0].until <= self.bud[1].until {
+                    if self.budgets[0].until <= self.budgets[1].until {
                         0
                     } else {
                         1
                     }
                 });
-                let b = &mut self.bud[idx];
+                let b = &mut self.budgets[idx];
                 let short = len < 4000;
                 if cur.is_some() && b.until > t {
                     // Where the announced reset stands against the held one: the same
@@ -391,7 +409,7 @@ impl Device {
                 None if status == 429 && !zero => 1,
                 None => return,
             };
-            self.paused = self.paused.max(t + wait.min(MAX_PAUSE / 1000) * 1000);
+            self.paused_until = self.paused_until.max(t + wait.min(MAX_PAUSE / 1000) * 1000);
         }
     }
 }

@@ -12,6 +12,8 @@
 /// never 0 or 1 (1 is the unnamed policy of the pre-standard fields).
 pub(crate) type Member = (u16, u32, u32, u32, u32);
 
+/// A character class as a 128-bit map (ASCII only: bytes past 0x7f are in no class): the
+/// bytes of `lo` and of each inclusive range. 16 bytes of flash where a byte table takes 128.
 const fn map(lo: &[u8], ranges: &[(u8, u8)]) -> [u8; 16] {
     let mut m = [0u8; 16];
     let mut i = 0;
@@ -31,6 +33,8 @@ const fn map(lo: &[u8], ranges: &[(u8, u8)]) -> [u8; 16] {
     m
 }
 
+// RFC 9651's classes: a key's first character and the rest, a Token's (tchar, `:` and `/`), a
+// String's unescaped characters, a Byte Sequence's base64 and a Display String's hex digits.
 static KEY0: [u8; 16] = map(b"*", &[(b'a', b'z')]);
 static KEY: [u8; 16] = map(b"*_-.", &[(b'a', b'z'), (b'0', b'9')]);
 static TCHAR: [u8; 16] = map(
@@ -41,28 +45,34 @@ static PLAIN: [u8; 16] = map(b"", &[(0x20, 0x21), (0x23, 0x5b), (0x5d, 0x7e)]);
 static B64: [u8; 16] = map(b"+/", &[(b'a', b'z'), (b'A', b'Z'), (b'0', b'9')]);
 static HEX: [u8; 16] = map(b"", &[(b'a', b'f'), (b'0', b'9')]);
 
+/// Whether class `m` holds `b`.
 fn is(m: &[u8; 16], b: u8) -> bool {
     m.get(usize::from(b >> 3))
         .is_some_and(|w| w >> (b & 7) & 1 != 0)
 }
 
+/// A non-negative Integer.
 const INT: u8 = 1;
+/// A String or a Token: a policy's name.
 const NAME: u8 = 2;
+/// Any other bare item.
 const OTHER: u8 = 3;
 /// A negative Integer: valid, but no count.
 const NEG: u8 = 4;
 
-struct P<'a> {
+/// A position in a field, and what its last bare item was.
+struct Scan<'a> {
     s: &'a [u8],
     i: usize,
-    /// The last bare item: its kind, Integer value, and name hash.
+    /// The last bare item's kind ([`INT`], [`NAME`], [`OTHER`], [`NEG`]).
     kind: u8,
-    /// Its magnitude, saturating.
+    /// Its Integer magnitude, saturating.
     num: u32,
+    /// Its name's hash (a String's or a Token's), FNV-1a.
     hash: u32,
 }
 
-impl P<'_> {
+impl Scan<'_> {
     fn peek(&self) -> u8 {
         self.s.get(self.i).copied().unwrap_or(0)
     }
@@ -248,7 +258,7 @@ pub(crate) fn read_list(field: &[u8], held: &mut [Member], dict: bool) -> Option
         .iter()
         .rposition(|&b| b != b' ')
         .map_or(start, |i| i + 1);
-    let mut p = P {
+    let mut p = Scan {
         s: field.get(start..end)?,
         i: 0,
         kind: 0,
