@@ -916,7 +916,7 @@ const MEASURED_WINDOW: Duration = Duration::from_millis(4000);
 
 /// Where a response announcing a reset at `until` stands against a budget resetting at `held`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Relation {
+pub(crate) enum Relation {
     /// From a server window that has ended.
     Past,
     /// From the budget's own server window.
@@ -928,16 +928,21 @@ enum Relation {
 }
 
 impl Relation {
-    /// `t` is whole seconds and reaches us after a varying delay, so responses from one server
-    /// window announce resets up to ~2 s apart, and those from neighbouring windows a window
-    /// apart. Windows of 4 s and more are told apart by that; for shorter ones only resets
-    /// within a quarter window count as the same window, and nothing as another.
     fn of(until: Instant, held: Instant, window: Duration) -> Relation {
-        let w = window.millis();
-        // One of the two is 0: how far the announced reset is after, or before, the held one.
-        let (after, before) = (until.millis_since(held), held.millis_since(until));
+        let after = sat_u32(until.millis_since(held));
+        let before = sat_u32(held.millis_since(until));
+        Relation::between(after, before, window.millis())
+    }
+
+    /// The announced reset is `after` ms after the held one, or `before` ms before it (one of
+    /// the two is 0), in a window of `w` ms. `t` is whole seconds and reaches us after a
+    /// varying delay, so responses from one server window announce resets up to ~2 s apart,
+    /// and those from neighbouring windows a window apart. Windows of 4 s and more are told
+    /// apart by that; for shorter ones only resets within a quarter window count as the same
+    /// window, and nothing as another. (The device path's limiter decides by it too.)
+    pub(crate) fn between(after: u32, before: u32, w: u32) -> Relation {
         if w >= 4000 {
-            let half = u64::from(w / 2);
+            let half = w / 2;
             if after >= half {
                 Relation::Next
             } else if before >= half {
@@ -945,7 +950,7 @@ impl Relation {
             } else {
                 Relation::Same
             }
-        } else if after.max(before) < u64::from(w / 4) {
+        } else if after.max(before) < w / 4 {
             Relation::Same
         } else {
             Relation::Unsure

@@ -2,7 +2,7 @@
 
 use super::list::Member;
 use super::reading::Reading;
-use crate::limiter::{Cause, Denied, ServerCount};
+use crate::limiter::{Cause, Denied, Relation, ServerCount};
 use crate::time::Instant;
 
 /// The longest any wait is taken from a server (a `Retry-After`, a reset, a window): 24 h, in
@@ -362,28 +362,24 @@ impl Device {
                 let b = &mut self.budgets[idx];
                 let short = len < 4000;
                 if cur.is_some() && b.until > t {
-                    // Where the announced reset stands against the held one: the same
-                    // server window, a later one, a past one, or (short windows) unsure.
-                    let (after, before) =
-                        (until.saturating_sub(b.until), b.until.saturating_sub(until));
-                    // Long windows: half a window tells them apart; short ones: a quarter is
-                    // the same window, and nothing is another.
-                    let half = if short { len / 4 } else { len / 2 };
-                    if after.max(before) < half {
-                        b.until = b.until.min(until);
-                        b.count.hear(r, in_flight, !short);
-                        continue;
-                    }
-                    if !short && before >= half {
-                        continue;
-                    }
-                    if short {
-                        b.until = b.until.max(until);
-                        let c = &mut b.count;
-                        if r.saturating_sub(u32::from(in_flight)) < c.remaining() {
-                            c.rebase(r, in_flight, c.others(), c.answered());
+                    let after = until.saturating_sub(b.until);
+                    let before = b.until.saturating_sub(until);
+                    match Relation::between(after, before, len) {
+                        Relation::Past => continue,
+                        Relation::Next => {}
+                        Relation::Same => {
+                            b.until = b.until.min(until);
+                            b.count.hear(r, in_flight, !short);
+                            continue;
                         }
-                        continue;
+                        Relation::Unsure => {
+                            b.until = b.until.max(until);
+                            let c = &mut b.count;
+                            if r.saturating_sub(u32::from(in_flight)) < c.remaining() {
+                                c.rebase(r, in_flight, c.others(), c.answered());
+                            }
+                            continue;
+                        }
                     }
                 }
                 let (o, a) = if cur.is_some() {

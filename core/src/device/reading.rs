@@ -6,14 +6,14 @@ use crate::header::{parse_digits, parse_http_date, parse_retry_after};
 use crate::time::{Duration, UnixTime};
 
 /// What one response says: its status, up to four policies (their name hashes and `q`, `w`,
-/// `r`, `t`), and the server's delay. Read with [`Reading::of`]; 88 bytes.
+/// `r`, `t`), and the server's delay. Read with [`Reading::of`]; 92 bytes.
 ///
 /// Read: `RateLimit-Policy` and `RateLimit` (the named policies of their List forms),
-/// `Retry-After` (seconds or an HTTP-date, against `Date`) and `Age` (a cached response's
-/// policies are not the server's now). With the `legacy` feature also draft -07's `RateLimit`
-/// Dictionary, unnamed `RateLimit-Policy` items, `RateLimit-Limit`/`-Remaining`/`-Reset` and
-/// `X-RateLimit-*`/`X-Rate-Limit-*` (`-Used` too; a Unix-time reset against `Date`); with
-/// `json`, a 429's `retry_after` from its body.
+/// `Retry-After` (seconds or an HTTP-date, against `Date`, else the response's
+/// `received_at`) and `Age` (a cached response's policies are not the server's now). With the
+/// `legacy` feature also draft -07's `RateLimit` Dictionary, unnamed `RateLimit-Policy` items,
+/// `RateLimit-Limit`/`-Remaining`/`-Reset` and `X-RateLimit-*`/`X-Rate-Limit-*` (`-Used` too;
+/// a Unix-time reset against `Date`); with `json`, a 429's `retry_after` from its body.
 ///
 /// ```
 /// use headroom_core::device::Reading;
