@@ -762,10 +762,7 @@ impl<W: Windows, const B: usize, C: Tuning> Limiter<W, B, C> {
                     // would let a stale response's count pass for the new window's. A lower
                     // count is a fresher one, not a measurement.
                     b.until = b.until.max(until);
-                    let c = &mut b.count;
-                    if r.saturating_sub(u32::from(in_flight)) < c.remaining() {
-                        c.rebase(r, in_flight, c.others(), c.answered());
-                    }
+                    b.count.take_lower(r, in_flight);
                     return;
                 }
             }

@@ -374,10 +374,7 @@ impl Device {
                         }
                         Relation::Unsure => {
                             b.until = b.until.max(until);
-                            let c = &mut b.count;
-                            if r.saturating_sub(u32::from(in_flight)) < c.remaining() {
-                                c.rebase(r, in_flight, c.others(), c.answered());
-                            }
+                            b.count.take_lower(r, in_flight);
                             continue;
                         }
                     }

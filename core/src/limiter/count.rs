@@ -68,6 +68,15 @@ impl ServerCount {
         self.uncounted = in_flight;
     }
 
+    /// A count `r` from a response that may be of another server window: a lower count is a
+    /// fresher one, and measuring starts again from it (what was measured is kept); a higher
+    /// one is not taken.
+    pub(crate) fn take_lower(&mut self, r: u32, in_flight: u16) {
+        if r.saturating_sub(u32::from(in_flight)) < self.remaining() {
+            self.rebase(r, in_flight, self.others(), self.answered());
+        }
+    }
+
     /// A response to one of ours from this budget's server window. Unless `sure` (windows
     /// under 4 s, whose responses may be the next window's), it only ever tightens.
     pub(crate) fn hear(&mut self, r: u32, in_flight: u16, sure: bool) {
