@@ -8,6 +8,11 @@ fn one_request_finds_the_limits_before_others_go() {
 }
 
 #[test]
+fn a_reading_filled_again_holds_only_the_new_response() {
+    shared::device::a_reading_filled_again_holds_only_the_new_response()
+}
+
+#[test]
 fn a_learned_minute_is_counted_exactly() {
     shared::device::a_learned_minute_is_counted_exactly()
 }

@@ -86,7 +86,9 @@ impl<M: RawMutex, R: Rng, P: Retries> Reply<'_, M, R, P> {
         if !core::mem::take(&mut self.pending) {
             return;
         }
-        let reading = Reading::of(response);
+        // Read in place: a returned `Reading` is moved, a block copy on a device.
+        let mut reading = Reading::new();
+        reading.fill(response);
         let (attempts, rng) = (&mut *self.attempts, &mut *self.rng);
         let decision = self
             .device

@@ -1,6 +1,6 @@
 //! Running a request on the core's retry driver: this adapter only sends and sleeps.
 
-use crate::shared::{now, sleep_until};
+use crate::shared::{Scratch, now, sleep_until};
 use crate::{Error, SharedLimiter};
 use embassy_sync::blocking_mutex::raw::RawMutex;
 use headroom_core::{
@@ -56,7 +56,7 @@ impl<M: RawMutex, W: Windows, const B: usize, C: Tuning, R: Rng, P: Retries>
             return;
         };
         let mut obs: Observation = Observation::new();
-        obs.parse(response, &mut [0u8; 256]);
+        obs.parse(response, &mut Scratch::new().0);
         let (driver, rng) = (&mut *self.driver, &mut *self.rng);
         let decision = self
             .limiter

@@ -53,6 +53,19 @@ pub fn one_request_finds_the_limits_before_others_go() {
     assert!(d.acquire(ms(100)).is_ok());
 }
 
+pub fn a_reading_filled_again_holds_only_the_new_response() {
+    let mut r = reading(
+        429,
+        &[POLICY, ("RateLimit", r#""minute";r=0;t=30"#), ("Retry-After", "30")],
+    );
+    let day = [("RateLimit-Policy", r#""day";q=1000;w=86400"#)];
+    let fields = day.iter().map(|(n, v)| (*n, v.as_bytes()));
+    r.fill(&Response::new(200, fields));
+    assert_eq!(r, reading(200, &day));
+    assert_eq!(r.retry_after(), None);
+    assert_ne!(r, reading(200, &[POLICY]));
+}
+
 pub fn a_learned_minute_is_counted_exactly() {
     let mut d = Device::new();
     for i in 0..60 {
