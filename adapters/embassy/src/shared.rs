@@ -150,11 +150,11 @@ impl Scratch {
     }
 }
 
-/// Sleeps until `until` on the core's clock. A timer, not an `async fn`: no state machine
-/// of its own inside the caller's. (A wait is at most `Duration::MAX`, 49.7 days, so no tick
-/// arithmetic can overflow.)
+/// Sleeps until `until` on the core's clock (embassy-time's, in milliseconds: see [`now`]).
+/// A timer, not an `async fn`: no state machine of its own inside the caller's; and an
+/// instant, not a duration from `now`, so no clock reading either (-60 B of flash). (A wait is
+/// at most `Duration::MAX`, 49.7 days, so the tick count cannot overflow.)
 pub(crate) fn sleep_until(until: Instant) -> embassy_time::Timer {
-    let wait = until.saturating_duration_since(now());
-    crate::fmt::debug!("headroom: waiting {} ms", wait.as_millis());
-    embassy_time::Timer::after(embassy_time::Duration::from_millis(wait.as_millis()))
+    crate::fmt::debug!("headroom: waiting until {} ms", until.as_millis());
+    embassy_time::Timer::at(embassy_time::Instant::from_millis(until.as_millis()))
 }

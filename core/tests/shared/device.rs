@@ -56,7 +56,11 @@ pub fn one_request_finds_the_limits_before_others_go() {
 pub fn a_reading_filled_again_holds_only_the_new_response() {
     let mut r = reading(
         429,
-        &[POLICY, ("RateLimit", r#""minute";r=0;t=30"#), ("Retry-After", "30")],
+        &[
+            POLICY,
+            ("RateLimit", r#""minute";r=0;t=30"#),
+            ("Retry-After", "30"),
+        ],
     );
     let day = [("RateLimit-Policy", r#""day";q=1000;w=86400"#)];
     let fields = day.iter().map(|(n, v)| (*n, v.as_bytes()));
