@@ -1,7 +1,7 @@
 //! The device path ([`headroom_core::device`]): one identity's fixed-shape limiter, shared by
 //! every task, and its retry loop, for one identity whose API has at most a short and a long
-//! window: 7.6 KiB of a Cortex-M4's flash where [`SharedLimiter`](crate::SharedLimiter) with
-//! [`retry`](crate::retry) takes 12.0 KiB (docs/footprint.md). No keys, weighted costs, draft
+//! window: 7.4 KiB of a Cortex-M4's flash where [`SharedLimiter`](crate::SharedLimiter) with
+//! [`retry`](crate::retry) takes 11.8 KiB (docs/footprint.md). No keys, weighted costs, draft
 //! -11 units, saved state or diagnostics.
 //!
 //! ```
