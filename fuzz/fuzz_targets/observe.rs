@@ -1,21 +1,13 @@
 //! The whole response path: headers and body to an Observation, fed to a limiter. Never
 //! panics, and no response makes the limiter wait longer than its configured caps.
 #![no_main]
-use headroom_core::{
-    Buckets, Config, Duration, Instant, Limiter, Log, Observation, Response, UnixTime, Window,
-};
+use headroom_core::{Buckets, Config, Duration, Limiter, Log, Observation, Window};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let (status, headers, body) = headroom_fuzz::response(data);
-    let now = Instant::from_millis(1_700_000_000_000);
-    let response = Response {
-        status,
-        headers: headers.iter().copied(),
-        body,
-        received_at: Some(UnixTime::from_secs(1_700_000_000)),
-    };
-    let obs: Observation = Observation::of(&response, &mut [0; 256]);
+    let now = headroom_fuzz::NOW;
+    let obs: Observation =
+        headroom_fuzz::with_response(data, |response| Observation::of(response, &mut [0; 256]));
     assert!(obs.policies().len() <= 4);
     let mut limiter: Limiter<(Window<Log<60>>, Window<Buckets<56>>)> = Limiter::new(
         (Window::learned_exact(), Window::learned_bucketed()),

@@ -1,8 +1,17 @@
 //! Shared by the fuzz targets: reading a fuzzer's bytes as an HTTP response.
 
-/// Reads `data` as a response: two bytes of status (0 = none), then `Name: value` lines up to a
-/// blank line, then the body. Lines that are not `Name: value` are skipped.
-pub fn response(data: &[u8]) -> (Option<u16>, Vec<(&str, &[u8])>, Option<&[u8]>) {
+use headroom_core::{Instant, Response, UnixTime};
+
+/// The fields of a response read by [`with_response`].
+pub type Fields<'a> = std::iter::Copied<std::slice::Iter<'a, (&'a str, &'a [u8])>>;
+
+/// When [`with_response`]'s response is received: 2023-11-14, on the clock and as a Unix time.
+pub const NOW: Instant = Instant::from_millis(1_700_000_000_000);
+
+/// Reads `data` as a response and hands it to `f`, received at [`NOW`]: two bytes of status (0 =
+/// none), then `Name: value` lines up to a blank line, then the body. Lines that are not
+/// `Name: value` are skipped.
+pub fn with_response<T>(data: &[u8], f: impl FnOnce(&Response<'_, Fields<'_>>) -> T) -> T {
     let (status, rest) = match data {
         [a, b, rest @ ..] => (u16::from_be_bytes([*a, *b]), rest),
         _ => (0, data),
@@ -12,7 +21,7 @@ pub fn response(data: &[u8]) -> (Option<u16>, Vec<(&str, &[u8])>, Option<&[u8]>)
         Some(i) => (&rest[..i], Some(&rest[i + 2..])),
         None => (rest, None),
     };
-    let headers = head
+    let headers: Vec<(&str, &[u8])> = head
         .split(|&b| b == b'\n')
         .filter_map(|line| {
             let colon = line.iter().position(|&b| b == b':')?;
@@ -21,5 +30,10 @@ pub fn response(data: &[u8]) -> (Option<u16>, Vec<(&str, &[u8])>, Option<&[u8]>)
             Some((name, value.strip_prefix(b" ").unwrap_or(value)))
         })
         .collect();
-    (status, headers, body)
+    f(&Response {
+        status,
+        headers: headers.iter().copied(),
+        body,
+        received_at: Some(UnixTime::from_secs(1_700_000_000)),
+    })
 }
