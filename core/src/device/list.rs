@@ -77,7 +77,7 @@ impl Scan<'_> {
         self.s.get(self.i).copied().unwrap_or(0)
     }
     fn eat(&mut self, b: u8) -> bool {
-        let hit = self.i < self.s.len() && self.peek() == b;
+        let hit = self.s.get(self.i) == Some(&b);
         self.i += usize::from(hit);
         hit
     }
@@ -93,13 +93,16 @@ impl Scan<'_> {
     }
     fn digits(&mut self) -> usize {
         let start = self.i;
+        // In 64 bits, saturated once at the end: a number of more than 15 digits, the most
+        // that could wrap, is invalid anyway.
+        let mut v = u64::from(self.num);
         while self.peek().is_ascii_digit() {
-            self.num = self
-                .num
-                .saturating_mul(10)
-                .saturating_add(u32::from(self.peek() - b'0'));
+            v = v
+                .wrapping_mul(10)
+                .wrapping_add(u64::from(self.peek() - b'0'));
             self.i += 1;
         }
+        self.num = u32::try_from(v).unwrap_or(u32::MAX);
         self.i - start
     }
     /// A bare item; false when invalid.
@@ -216,17 +219,13 @@ impl Scan<'_> {
     fn params(&mut self, mut m: Option<&mut Member>) -> bool {
         while self.eat(b';') {
             while self.eat(b' ') {}
-            let start = self.i;
-            if !(self.i < self.s.len() && is(&KEY0, self.peek())) {
+            let first = self.peek();
+            if !(self.i < self.s.len() && is(&KEY0, first)) {
                 return false;
             }
-            self.run(&KEY);
-            let key = self.s.get(start..self.i).unwrap_or(&[]);
-            let key = if key.len() == 1 {
-                key.first().copied().unwrap_or(0)
-            } else {
-                0
-            };
+            self.i += 1;
+            // A one-letter key is `first`; a longer one is none of q, w, r, t.
+            let key = if self.run(&KEY) == 0 { first } else { 0 };
             if self.eat(b'=') {
                 if !self.bare() {
                     return false;
@@ -437,6 +436,28 @@ mod tests {
             fields > 1_500 && valid > 500,
             "{fields} fields, {valid} valid"
         );
+    }
+
+    #[test]
+    fn integers_past_32_bits_saturate_as_the_strict_parser_reads_them() {
+        for (field, valid) in [
+            (&b"a;q=4294967295"[..], true),
+            (b"a;q=4294967296", true),
+            (b"a;q=18446744073709551615", false),
+            (b"a;q=999999999999999;w=1", true),
+            (b"a;q=9999999999999999", false),
+            (b"a;q=999999999999.999;r=7", true),
+            (b"a;q=9999999999999.9", false),
+            (b"a;r=-99999999999", true),
+        ] {
+            assert_eq!(agree(field), valid, "{field:?}");
+        }
+        let mut held = [(0u16, 0u32, 0u32, 0u32, 0u32); 4];
+        assert_eq!(
+            read_list(b"a;q=99999999999;r=-5;t=12", &mut held, false),
+            Some(1)
+        );
+        assert_eq!((held[0].1, held[0].3, held[0].4), (u32::MAX, 0, 12));
     }
 
     #[test]
