@@ -198,19 +198,33 @@ mod legacy {
     use crate::Response;
     use crate::time::UnixTime;
 
-    /// Which number each field carries (`q`, `r`, `t`, or `u`sed).
-    const NAMES: [(&str, u8); 10] = [
-        ("ratelimit-limit", b'q'),
-        ("ratelimit-remaining", b'r'),
-        ("ratelimit-reset", b't'),
-        ("x-ratelimit-limit", b'q'),
-        ("x-ratelimit-remaining", b'r'),
-        ("x-ratelimit-reset", b't'),
-        ("x-ratelimit-used", b'u'),
-        ("x-rate-limit-limit", b'q'),
-        ("x-rate-limit-remaining", b'r'),
-        ("x-rate-limit-reset", b't'),
-    ];
+    /// Which number a field named `name` carries (`q`, `r`, `t`, or `u`sed), read from its
+    /// parts: `X-` (optional), `RateLimit-` (or, after `X-`, `Rate-Limit-`), then `Limit`,
+    /// `Remaining`, `Reset` or (after `X-RateLimit-`) `Used`. (A table of the ten names takes
+    /// more flash: 120 B of pointers besides their text.)
+    fn kind(name: &str) -> Option<u8> {
+        fn strip<'a>(n: &'a [u8], p: &str) -> Option<&'a [u8]> {
+            let (head, rest) = n.split_at_checked(p.len())?;
+            head.eq_ignore_ascii_case(p.as_bytes()).then_some(rest)
+        }
+        let n = name.as_bytes();
+        let (x, n) = strip(n, "x-").map_or((false, n), |rest| (true, rest));
+        let (dashed, n) = match strip(n, "ratelimit-") {
+            Some(rest) => (false, rest),
+            None if x => (true, strip(n, "rate-limit-")?),
+            None => return None,
+        };
+        [
+            ("limit", b'q'),
+            ("remaining", b'r'),
+            ("reset", b't'),
+            ("used", b'u'),
+        ]
+        .into_iter()
+        .find(|(s, _)| n.eq_ignore_ascii_case(s.as_bytes()))
+        .map(|(_, k)| k)
+        .filter(|&k| k != b'u' || (x && !dashed))
+    }
 
     /// Reads them into the unnamed policy (hash 1) of `out`. A reset past 2001 is a Unix
     /// time, read against the response's `date`.
@@ -224,7 +238,7 @@ mod legacy {
         let mut used = None;
         for (name, value) in response.headers.clone() {
             let name = name.trim_ascii();
-            let Some(&(_, kind)) = NAMES.iter().find(|(n, _)| name.eq_ignore_ascii_case(n)) else {
+            let Some(kind) = kind(name) else {
                 continue;
             };
             // The value: an Integer (an Item; a List's first member, as servers send extra
@@ -256,6 +270,46 @@ mod legacy {
             && o.3 == 0
         {
             o.3 = o.1.saturating_sub(u);
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::kind;
+
+        #[test]
+        fn the_ten_names_and_no_others() {
+            let names = [
+                ("RateLimit-Limit", b'q'),
+                ("ratelimit-remaining", b'r'),
+                ("RATELIMIT-RESET", b't'),
+                ("X-RateLimit-Limit", b'q'),
+                ("x-ratelimit-remaining", b'r'),
+                ("X-RateLimit-Reset", b't'),
+                ("X-RateLimit-Used", b'u'),
+                ("X-Rate-Limit-Limit", b'q'),
+                ("x-rate-limit-remaining", b'r'),
+                ("X-Rate-Limit-Reset", b't'),
+            ];
+            for (name, k) in names {
+                assert_eq!(kind(name), Some(k), "{name}");
+            }
+            for name in [
+                "RateLimit-Used",
+                "X-Rate-Limit-Used",
+                "Rate-Limit-Limit",
+                "X-RateLimit-Limits",
+                "X-RateLimit-",
+                "X-RateLimit",
+                "X-",
+                "RateLimit",
+                "RateLimit-Policy",
+                "XRateLimit-Limit",
+                "X-X-RateLimit-Limit",
+                "",
+            ] {
+                assert_eq!(kind(name), None, "{name}");
+            }
         }
     }
 }
