@@ -58,7 +58,7 @@ impl Reading {
     }
 
     /// Reads `response` into `self`, replacing what it held: [`Reading::of`] without moving
-    /// the result (a move is a block copy on a device, and its routine: -156 B of flash).
+    /// the result (on a device a move is a block copy, which links a 156-byte copy routine).
     ///
     /// ```
     /// use headroom_core::device::Reading;
@@ -138,8 +138,8 @@ fn lines<'a>(lines: impl Iterator<Item = &'a [u8]>, out: &mut [Member; 4], dict:
     true
 }
 
-/// Reads the headers into `out`; returns `Retry-After` in seconds. `Date` (the reference) and
-/// `Age` are found first; then each List's lines are read.
+/// Reads the headers into `reading`: its policies, and `Retry-After` in seconds. `Date` (the
+/// reference) and `Age` are found first; then each List's lines are read.
 #[inline(never)]
 fn read<'h, H>(response: &Response<'_, H>, reading: &mut Reading)
 where
