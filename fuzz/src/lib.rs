@@ -5,8 +5,11 @@ use headroom_core::{Instant, Response, UnixTime};
 /// The fields of a response read by [`with_response`].
 pub type Fields<'a> = std::iter::Copied<std::slice::Iter<'a, (&'a str, &'a [u8])>>;
 
-/// When [`with_response`]'s response is received: 2023-11-14, on the clock and as a Unix time.
-pub const NOW: Instant = Instant::from_millis(1_700_000_000_000);
+/// When [`with_response`]'s response is received, in Unix seconds: 2023-11-14.
+const NOW_SECS: i64 = 1_700_000_000;
+
+/// The same instant on the limiters' clock.
+pub const NOW: Instant = Instant::from_millis(NOW_SECS as u64 * 1000);
 
 /// Reads `data` as a response and hands it to `f`, received at [`NOW`]: two bytes of status (0 =
 /// none), then `Name: value` lines up to a blank line, then the body. Lines that are not
@@ -34,6 +37,6 @@ pub fn with_response<T>(data: &[u8], f: impl FnOnce(&Response<'_, Fields<'_>>) -
         status,
         headers: headers.iter().copied(),
         body,
-        received_at: Some(UnixTime::from_secs(1_700_000_000)),
+        received_at: Some(UnixTime::from_secs(NOW_SECS)),
     })
 }
