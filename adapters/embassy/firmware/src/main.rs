@@ -1,7 +1,11 @@
-//! A minimal Cortex-M4F application: one task polls SynthLink every second. Three builds
+//! A minimal Cortex-M4F application: one task polls SynthLink every second. Its builds
 //! measure headroom's footprint against the same application:
 //! - no features: the application's own request (DNS, connect, write, read the head with
 //!   httparse), unpaced;
+//! - `device`: the same request through headroom-embassy's device path, the task's own loop
+//!   over `SharedDevice::attempt`, current drafts only (the lean image); `device-full` with
+//!   headroom-embassy's defaults plus `json` (the full image); `device-retry` through
+//!   `device::retry`'s closure instead of the loop;
 //! - `legacy`: the same request, paced by a static headroom limiter, its response headers fed
 //!   back, retried under headroom's backoff: the limiter, header parser and backoff;
 //! - `paced`: the same, reading only the current drafts' `RateLimit-Policy`/`RateLimit` (no
@@ -61,6 +65,12 @@ mod paced {
     #[cfg(feature = "device")]
     const _: () = assert!(size_of::<headroom_embassy::headroom_core::device::Device>() <= 512);
 
+    /// The device path's limiter, which every task of the device shares.
+    #[cfg(feature = "device")]
+    pub static DEVICE: headroom_embassy::device::SharedDevice<
+        embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex,
+    > = headroom_embassy::device::SharedDevice::new();
+
     /// xorshift64, seeded per device; a real device would use its hardware RNG (which is a
     /// `CryptoRng`, as TLS needs: this stand-in only says it is, for the size probe).
     pub struct Jitter(pub u64);
@@ -103,8 +113,8 @@ async fn poll() {
         CA, &mut read, &mut write, &mut rng,
     ));
     loop {
-        let mut rx = [0u8; 1024];
-        if let Ok(response) = client.get(URL, &mut rx, &mut rng).await {
+        let mut rx = Rx::new();
+        if let Ok(response) = client.get(URL, &mut rx.0, &mut rng).await {
             core::hint::black_box(response.body);
         }
         Timer::after_secs(1).await;
@@ -145,12 +155,12 @@ async fn exchange(stack: &net::Stack, rx: &mut [u8]) -> Option<usize> {
 async fn poll() {
     let stack = net::Stack;
     loop {
-        let mut rx = [0u8; 1024];
-        if let Some(filled) = exchange(&stack, &mut rx).await {
+        let mut rx = Rx::new();
+        if let Some(filled) = exchange(&stack, &mut rx.0).await {
             let mut headers = [httparse::EMPTY_HEADER; 32];
             let mut parsed = httparse::Response::new(&mut headers);
-            if let Ok(httparse::Status::Complete(head)) = parsed.parse(&rx[..filled]) {
-                core::hint::black_box((parsed.code, &rx[head..filled]));
+            if let Ok(httparse::Status::Complete(head)) = parsed.parse(&rx.0[..filled]) {
+                core::hint::black_box((parsed.code, &rx.0[head..filled]));
             }
         }
         let _ = URL;
@@ -159,7 +169,10 @@ async fn poll() {
 }
 
 /// What both paced tasks hand a response to: the generic limiter's reply or the device path's.
-#[cfg(all(any(feature = "paced", feature = "device"), not(feature = "client")))]
+#[cfg(all(
+    any(feature = "paced", feature = "device-retry"),
+    not(feature = "client")
+))]
 trait Respond {
     fn response<'h, H>(&mut self, response: &headroom_embassy::headroom_core::Response<'_, H>)
     where
@@ -183,7 +196,7 @@ where
     }
 }
 
-#[cfg(feature = "device")]
+#[cfg(feature = "device-retry")]
 impl<M, R, P> Respond for headroom_embassy::device::Reply<'_, M, R, P>
 where
     M: embassy_sync::blocking_mutex::raw::RawMutex,
@@ -200,7 +213,10 @@ where
 
 /// Reads the response in `rx` (its head, and the body after it: with `json`, a 429's
 /// `retry_after` is read from it) and hands it to `reply`; the head's length.
-#[cfg(all(any(feature = "paced", feature = "device"), not(feature = "client")))]
+#[cfg(all(
+    any(feature = "paced", feature = "device-retry"),
+    not(feature = "client")
+))]
 fn respond(rx: &[u8], reply: &mut impl Respond) -> Result<usize, ()> {
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut parsed = httparse::Response::new(&mut headers);
@@ -222,15 +238,15 @@ async fn poll() {
     let stack = net::Stack;
     let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
     loop {
-        let mut rx = [0u8; 1024];
+        let mut rx = Rx::new();
         let sent = headroom_embassy::retry(
             &paced::API,
             DefaultRetries,
             Method::Get,
             &mut rng,
             async |reply| {
-                let filled = exchange(&stack, &mut rx).await.ok_or(())?;
-                respond(&rx[..filled], reply)
+                let filled = exchange(&stack, &mut rx.0).await.ok_or(())?;
+                respond(&rx.0[..filled], reply)
             },
         )
         .await;
@@ -240,27 +256,81 @@ async fn poll() {
     }
 }
 
-#[cfg(feature = "device")]
+#[cfg(feature = "device-retry")]
 #[embassy_executor::task]
 async fn poll() {
-    use embassy_sync::blocking_mutex::raw::CriticalSectionRawMutex;
-    use headroom_embassy::device::{SharedDevice, retry};
+    use headroom_embassy::device::retry;
     use headroom_embassy::headroom_core::{DefaultRetries, Method};
-
-    /// Every task of the device shares it.
-    static API: SharedDevice<CriticalSectionRawMutex> = SharedDevice::new();
-
     let stack = net::Stack;
     let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
     loop {
-        let mut rx = [0u8; 1024];
-        let sent = retry(&API, DefaultRetries, Method::Get, &mut rng, async |reply| {
-            let filled = exchange(&stack, &mut rx).await.ok_or(())?;
-            respond(&rx[..filled], reply)
-        })
+        let mut rx = Rx::new();
+        let sent = retry(
+            &paced::DEVICE,
+            DefaultRetries,
+            Method::Get,
+            &mut rng,
+            async |reply| {
+                let filled = exchange(&stack, &mut rx.0).await.ok_or(())?;
+                respond(&rx.0[..filled], reply)
+            },
+        )
         .await;
         core::hint::black_box(sent.is_ok());
         let _ = URL;
         Timer::after_secs(1).await;
+    }
+}
+
+/// The device path, the task's own loop: each attempt waits for its grant, sends, and hands
+/// back the response (or its loss), until the retry rules say stop.
+#[cfg(all(feature = "device", not(feature = "device-retry")))]
+#[embassy_executor::task]
+async fn poll() {
+    use headroom_embassy::device::Attempts;
+    use headroom_embassy::headroom_core::{Decision, DefaultRetries, Method, Response};
+    let stack = net::Stack;
+    let mut rng = paced::Jitter(0x9e37_79b9_7f4a_7c15);
+    loop {
+        let mut attempts = Attempts::new(Method::Get, DefaultRetries);
+        let sent = loop {
+            let Ok(attempt) = paced::DEVICE.attempt(&mut attempts).await else {
+                break false; // the next grant is further away than MAX_WAIT
+            };
+            let mut rx = Rx::new();
+            let filled = exchange(&stack, &mut rx.0).await;
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut parsed = httparse::Response::new(&mut headers);
+            let decision = match filled.map(|filled| (filled, parsed.parse(&rx.0[..filled]))) {
+                Some((filled, Ok(httparse::Status::Complete(head)))) => {
+                    let fields = parsed.headers.iter().map(|h| (h.name, h.value));
+                    // The body too: with `json`, a 429's `retry_after` is read from it.
+                    let body = rx.0.get(head..filled).unwrap_or_default();
+                    let mut response = Response::headers_only(fields).body(body);
+                    response.status = parsed.code;
+                    attempt.answered(&response, &mut rng)
+                }
+                _ => attempt.lost(&mut rng),
+            };
+            match decision {
+                Decision::Retry { .. } => continue,
+                Decision::Done => break true,
+                Decision::GiveUp(_) => break false,
+            }
+        };
+        core::hint::black_box(sent);
+        let _ = URL;
+        Timer::after_secs(1).await;
+    }
+}
+
+/// The receive buffer, 8-aligned: clearing it is then the double-word clear every build
+/// links, so no build's size depends on where its buffer happens to fall in the task.
+#[repr(align(8))]
+struct Rx([u8; 1024]);
+
+impl Rx {
+    fn new() -> Self {
+        Rx([0; 1024])
     }
 }
