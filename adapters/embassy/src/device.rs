@@ -1,6 +1,6 @@
 //! The device path ([`headroom_core::device`]): one identity's fixed-shape limiter, shared by
 //! every task, and its retries, for one identity whose API has at most a short and a long
-//! window: 6.9 KiB of a Cortex-M4's flash where [`SharedLimiter`](crate::SharedLimiter) with
+//! window: 6.7 KiB of a Cortex-M4's flash where [`SharedLimiter`](crate::SharedLimiter) with
 //! [`retry`](crate::retry) takes 11.8 KiB (docs/footprint.md). No keys, weighted costs, draft
 //! -11 units, saved state or diagnostics.
 //!
@@ -195,7 +195,7 @@ impl<M: RawMutex, R: Rng, P: Retries> Reply<'_, M, R, P> {
 /// response to [`Reply::response`] and returns the caller's value, or a transport error.
 /// `policy` is a [`RetryPolicy`], or [`DefaultRetries`](headroom_core::DefaultRetries): the
 /// default policy fixed at compile time, in less flash. [`SharedDevice::attempt`] is the same
-/// loop written out by the caller, in about 450 B less (no nested futures).
+/// loop written out by the caller, in about 500 B less (no nested futures).
 ///
 /// A wait for the limiter longer than [`MAX_WAIT`](headroom_core::device::MAX_WAIT) ends
 /// with [`Error::WouldWait`]; the rest as [`crate::retry`].

@@ -142,7 +142,8 @@ impl Device {
         now.wrapping_sub(self.base) as u32
     }
     /// A bucket's span: 1/55 of the long window. Until that window is learned, grants stay in
-    /// the newest bucket, to be counted once it is.
+    /// the newest bucket, to be counted once it is. Out of line: its two callers share it.
+    #[inline(never)]
     fn width(&self) -> u32 {
         match self.windows[1].0 {
             0 => u32::MAX,
@@ -188,7 +189,6 @@ impl Device {
     /// Takes one request's grant at `now`, or says when one may go and what holds it back
     /// (nothing taken). A wait past [`super::MAX_WAIT`] is reported as not worth
     /// taking (`within_max_wait` false).
-    #[inline(never)]
     pub fn acquire(&mut self, now: Instant) -> Result<(), Denied> {
         let now = now.as_millis();
         let t = self.off(now);

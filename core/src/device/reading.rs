@@ -140,7 +140,6 @@ fn lines<'a>(lines: impl Iterator<Item = &'a [u8]>, out: &mut [Member; 4], dict:
 
 /// Reads the headers into `reading`: its policies, and `Retry-After` in seconds. `Date` (the
 /// reference) and `Age` are found first; then each List's lines are read.
-#[inline(never)]
 fn read<'h, H>(response: &Response<'_, H>, reading: &mut Reading)
 where
     H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,

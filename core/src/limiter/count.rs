@@ -101,8 +101,6 @@ impl ServerCount {
     /// `in_flight` of ours on their way, reaches the server: what they spent per response of
     /// ours, times the responses that will come before its own, plus a unit of margin while
     /// that is under [`MARGIN_BELOW`] (see `Limiter::shared_reserve`).
-    // Out of line: the limiter asks it in three places (-12 B of flash on a Cortex-M4).
-    #[inline(never)]
     pub(crate) fn others_reserve(&self, in_flight: u16) -> u32 {
         let others = self.others();
         if others == 0 {
