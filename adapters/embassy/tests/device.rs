@@ -221,18 +221,29 @@ fn lost_requests_are_retried_released_and_reported() {
     assert_eq!(attempts, 1);
 }
 
-#[test]
-fn a_request_cancelled_mid_flight_gives_its_grant_back() {
+/// Runs `request` (to a stalled server) until its grant is taken, then drops it: its grant
+/// must come back.
+fn drop_once_in_flight<T>(device: &SharedDevice<NoopRawMutex>, request: impl Future<Output = T>) {
     use embassy_futures::select::{Either, select};
-    let server = server(&["minute:5:60"], Fault::Stall);
-    let device: SharedDevice<NoopRawMutex> = SharedDevice::new();
-    let mut rng = SmallRng::seed_from_u64(5);
     let in_flight = || device.with(|d| d.in_flight());
     let sent = async {
         while in_flight() == 0 {
             embassy_futures::yield_now().await;
         }
     };
+    let outcome = block_on(select(request, sent));
+    assert!(
+        matches!(outcome, Either::Second(())),
+        "the stalled request cannot finish"
+    );
+    assert_eq!(in_flight(), 0, "the dropped request's grant was released");
+}
+
+#[test]
+fn a_request_cancelled_mid_flight_gives_its_grant_back() {
+    let server = server(&["minute:5:60"], Fault::Stall);
+    let device: SharedDevice<NoopRawMutex> = SharedDevice::new();
+    let mut rng = SmallRng::seed_from_u64(5);
     let request = retry(
         &device,
         &RetryPolicy::DEFAULT,
@@ -240,12 +251,7 @@ fn a_request_cancelled_mid_flight_gives_its_grant_back() {
         &mut rng,
         async |r| get(&server, r).await,
     );
-    let outcome = block_on(select(request, sent));
-    assert!(
-        matches!(outcome, Either::Second(())),
-        "the stalled request cannot finish"
-    );
-    assert_eq!(in_flight(), 0, "the dropped request's grant was released");
+    drop_once_in_flight(&device, request);
 }
 
 #[test]
@@ -309,22 +315,10 @@ fn the_tasks_own_loop_stops_when_the_next_grant_is_past_the_longest_wait() {
 
 #[test]
 fn an_attempt_dropped_mid_flight_gives_its_grant_back() {
-    use embassy_futures::select::{Either, select};
     let server = server(&["minute:5:60"], Fault::Stall);
     let device: SharedDevice<NoopRawMutex> = SharedDevice::new();
     let mut rng = SmallRng::seed_from_u64(9);
-    let in_flight = || device.with(|d| d.in_flight());
-    let sent = async {
-        while in_flight() == 0 {
-            embassy_futures::yield_now().await;
-        }
-    };
     let policy = RetryPolicy::DEFAULT;
     let request = own_loop(&device, &policy, Method::Get, &server, &mut rng);
-    let outcome = block_on(select(request, sent));
-    assert!(
-        matches!(outcome, Either::Second(())),
-        "the stalled request cannot finish"
-    );
-    assert_eq!(in_flight(), 0, "the dropped attempt's grant was released");
+    drop_once_in_flight(&device, request);
 }
