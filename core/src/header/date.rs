@@ -15,16 +15,10 @@
 //! ```
 
 use crate::time::UnixTime;
-const DAYS: [&[u8]; 7] = [b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun"];
-const LONG_DAYS: [&[u8]; 7] = [
-    b"Monday",
-    b"Tuesday",
-    b"Wednesday",
-    b"Thursday",
-    b"Friday",
-    b"Saturday",
-    b"Sunday",
-];
+
+/// The weekdays' names, each followed by a space. A short name is a long one's first three
+/// letters.
+const WEEKDAYS: &[u8] = b"Monday Tuesday Wednesday Thursday Friday Saturday Sunday ";
 const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
 
 /// What follows the weekday in each form. `d`, `y`, `h`, `m`, `s` are digits of the day, year,
@@ -47,13 +41,12 @@ pub fn parse_http_date(s: &[u8], now: Option<UnixTime>) -> Option<UnixTime> {
     let s = trim_ows(s);
     let split = s.iter().position(|b| !b.is_ascii_alphabetic())?;
     let (weekday, rest) = s.split_at(split);
-    let (names, template, two_digit_year): (&[&[u8]], _, _) = match (weekday.len(), rest.first()) {
-        (3, Some(b',')) => (&DAYS, IMF_FIXDATE, false),
-        (3, _) => (&DAYS, ASCTIME, false),
-        _ => (&LONG_DAYS, RFC850, true),
+    let (template, two_digit_year) = match (weekday.len(), rest.first()) {
+        (3, Some(b',')) => (IMF_FIXDATE, false),
+        (3, _) => (ASCTIME, false),
+        _ => (RFC850, true),
     };
-    // Compared byte by byte: slice equality would link `memcmp` (116 bytes on a device).
-    if !names.iter().any(|n| n.iter().eq(weekday)) || rest.len() != template.len() {
+    if !is_weekday(weekday) || rest.len() != template.len() {
         return None;
     }
     // Day, year, hour, minute, second; the month's three letters, packed. Five locals, not an
@@ -103,6 +96,29 @@ pub fn parse_http_date(s: &[u8], now: Option<UnixTime>) -> Option<UnixTime> {
         year
     };
     civil(year, month, day, secs).map(UnixTime::from_secs)
+}
+
+/// A weekday's name, long or (three letters) short. One pass over the names' bytes: no table
+/// of slices, and no `memcmp` (116 bytes on a device).
+fn is_weekday(name: &[u8]) -> bool {
+    // Letters of the current day's name matched so far; `usize::MAX` once one differs.
+    let mut matched = 0;
+    for &b in WEEKDAYS {
+        if b == b' ' {
+            if matched == name.len() {
+                return true;
+            }
+            matched = 0;
+        } else if name.get(matched) == Some(&b) {
+            matched += 1;
+            if matched == 3 && name.len() == 3 {
+                return true;
+            }
+        } else {
+            matched = usize::MAX;
+        }
+    }
+    false
 }
 
 fn pack(letters: &[u8]) -> u32 {
