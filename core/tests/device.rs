@@ -18,6 +18,11 @@ fn a_learned_minute_is_counted_exactly() {
 }
 
 #[test]
+fn a_short_window_is_counted_exactly_as_it_slides() {
+    shared::device::a_short_window_is_counted_exactly_as_it_slides()
+}
+
+#[test]
 fn each_window_goes_where_its_quota_fits() {
     shared::device::each_window_goes_where_its_quota_fits()
 }

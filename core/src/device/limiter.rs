@@ -63,9 +63,10 @@ const UNHEARD: Budget = Budget {
 pub struct Device {
     /// The clock's value that offset 0 stands for.
     base: u64,
-    /// The short window's grants (offsets), a ring from `log_head`, `log_len` of them.
+    /// The short window's last grants (offsets), a ring written at `log_next`, `log_len` of
+    /// them (at most 60).
     log: [u32; 60],
-    log_head: u8,
+    log_next: u8,
     log_len: u8,
     /// The long window's grants in 56 buckets, the newest at `bucket_head`, which starts at
     /// `bucket_start`; `bucket_total` in all.
@@ -99,7 +100,7 @@ impl Device {
         Device {
             base: 0,
             log: [0; 60],
-            log_head: 0,
+            log_next: 0,
             log_len: 0,
             buckets: [0; 56],
             bucket_head: 0,
@@ -168,24 +169,6 @@ impl Device {
             self.bucket_start = t;
         }
     }
-    /// Drops the short window's grants that no longer count: older than the window and its
-    /// guard (none until the window is learned).
-    fn prune(&mut self, t: u32) {
-        let l = self.windows[0].0;
-        let span = if l == 0 {
-            u32::MAX
-        } else {
-            l + (l / 64).min(250)
-        };
-        while self.log_len > 0 && t.wrapping_sub(self.log[self.log_head as usize]) >= span {
-            self.log_head = if self.log_head == 59 {
-                0
-            } else {
-                self.log_head + 1
-            };
-            self.log_len -= 1;
-        }
-    }
     /// Takes one request's grant at `now`, or says when one may go and what holds it back
     /// (nothing taken). A wait past [`super::MAX_WAIT`] is reported as not worth
     /// taking (`within_max_wait` false).
@@ -222,9 +205,11 @@ impl Device {
         let (l0, q0, h0) = self.windows[0];
         let (l1, q1, h1) = self.windows[1];
         let (free0, free1) = (!governed(h0), !governed(h1));
-        self.prune(t);
+        // The q0-th last grant holds the next until it leaves the window and its guard (none
+        // once it has: nothing is pruned).
         if q0 > 0 && free0 && u32::from(self.log_len) >= q0 {
-            let i = (self.log_head as usize + self.log_len as usize - q0 as usize) % 60;
+            let back = self.log_next as usize + 60 - q0 as usize;
+            let i = if back >= 60 { back - 60 } else { back };
             hold(self.log[i] + l0 + (l0 / 64).min(250), Cause::Window(0));
         }
         self.advance(t);
@@ -251,17 +236,13 @@ impl Device {
                 within_max_wait: until - t <= MAX_WAIT,
             });
         }
-        if self.log_len == 60 {
-            self.log_head = if self.log_head == 59 {
-                0
-            } else {
-                self.log_head + 1
-            };
-            self.log_len -= 1;
-        }
-        let i = (self.log_head as usize + self.log_len as usize) % 60;
-        self.log[i] = t;
-        self.log_len += 1;
+        self.log[usize::from(self.log_next)] = t;
+        self.log_next = if self.log_next == 59 {
+            0
+        } else {
+            self.log_next + 1
+        };
+        self.log_len = (self.log_len + 1).min(60);
         self.buckets[self.bucket_head as usize] =
             self.buckets[self.bucket_head as usize].saturating_add(1);
         self.bucket_total += 1;

@@ -84,6 +84,39 @@ pub fn a_learned_minute_is_counted_exactly() {
     assert!(d.acquire(ms(60_250)).is_ok());
 }
 
+/// A short window of 7 per 2 s, over 3,000 requests at uneven times (the log's ring wraps
+/// many times): each is granted exactly when fewer than 7 were granted within the window and
+/// its guard (31 ms) before it, and held until the 7th last leaves it.
+pub fn a_short_window_is_counted_exactly_as_it_slides() {
+    const SPAN: u64 = 2_000 + 31;
+    let policy = [("RateLimit-Policy", r#""burst";q=7;w=2"#)];
+    let mut d = Device::new();
+    exchange(&mut d, 0, 200, &policy);
+    // The model: the last 7 grants, the oldest at `next`.
+    let mut last = [0u64; 7];
+    let (mut next, mut granted) = (1usize, 1usize);
+    let (mut t, mut lcg) = (0u64, 12_345u32);
+    for _ in 0..3_000 {
+        lcg = lcg.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        t += u64::from(lcg >> 16) % 700;
+        let seventh_last = (granted >= 7).then(|| last[next]);
+        match (d.acquire(ms(t)), seventh_last) {
+            (Ok(()), Some(g)) => assert!(t >= g + SPAN, "granted at {t}"),
+            (Ok(()), None) => {}
+            (Err(held), Some(g)) => {
+                assert_eq!((held.cause, held.until), (Cause::Window(0), ms(g + SPAN)));
+                continue;
+            }
+            (Err(held), None) => panic!("held at {t}: {held:?}"),
+        }
+        d.observe(ms(t), &reading(200, &policy));
+        last[next] = t;
+        next = (next + 1) % 7;
+        granted += 1;
+    }
+    assert!(granted > 1_000, "{granted} granted");
+}
+
 /// A day of 1,000 listed before the minute still goes to the buckets, which can count it (the
 /// log holds 60 grants), and the minute to the exact log.
 pub fn each_window_goes_where_its_quota_fits() {
