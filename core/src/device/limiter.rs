@@ -188,10 +188,11 @@ impl Device {
         }
         for b in &self.budgets {
             if b.until > t {
-                let need = b.count.others_reserve(self.in_flight) + 1;
+                let others = b.count.others();
+                let need = b.count.reserve_of(others, self.in_flight) + 1;
                 if b.count.remaining() < need {
                     hold(b.until, Cause::ServerBudget);
-                } else if let Some(gap) = b.count.pace_gap().filter(|_| !b.short) {
+                } else if let Some(gap) = b.count.pace_gap_of(others).filter(|_| !b.short) {
                     hold(self.last_grant.wrapping_add(gap), Cause::ServerBudget);
                 }
             }

@@ -102,7 +102,11 @@ impl ServerCount {
     /// ours, times the responses that will come before its own, plus a unit of margin while
     /// that is under [`MARGIN_BELOW`] (see `Limiter::shared_reserve`).
     pub(crate) fn others_reserve(&self, in_flight: u16) -> u32 {
-        let others = self.others();
+        self.reserve_of(self.others(), in_flight)
+    }
+
+    /// [`ServerCount::others_reserve`] with [`ServerCount::others`] already measured.
+    pub(crate) fn reserve_of(&self, others: u32, in_flight: u16) -> u32 {
         if others == 0 {
             return 0;
         }
@@ -118,8 +122,13 @@ impl ServerCount {
     /// all fall on the same instant. `None` when nobody else is measured. (The callers leave
     /// out windows under 4 s, which that second is most of.)
     pub(crate) fn pace_gap(&self) -> Option<u32> {
+        self.pace_gap_of(self.others())
+    }
+
+    /// [`ServerCount::pace_gap`] with [`ServerCount::others`] already measured.
+    pub(crate) fn pace_gap_of(&self, others: u32) -> Option<u32> {
         let answered = self.answered().max(1);
-        let (others, spread) = match self.others() {
+        let (others, spread) = match others {
             // A first window with nothing carried: clients started with this one would not
             // show yet, so take its first half as shared with one as fast as us, over the
             // time processes or devices started together take to start.
