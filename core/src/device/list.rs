@@ -133,9 +133,10 @@ impl Scan<'_> {
                     }
                     b'\\' => {
                         let e = self.peek();
-                        if !self.eat(b'"') && !self.eat(b'\\') {
+                        if !matches!(e, b'"' | b'\\') {
                             return false;
                         }
+                        self.i += 1;
                         self.hash(e);
                     }
                     c if is(&PLAIN, c) => self.hash(c),
