@@ -138,6 +138,10 @@ fn lines<'a>(lines: impl Iterator<Item = &'a [u8]>, out: &mut [Member; 4], dict:
     true
 }
 
+/// The two List fields' names; `RateLimit` is the start of the other, so one string in flash.
+const RATELIMIT_POLICY: &[u8] = b"ratelimit-policy";
+const RATELIMIT: &[u8] = RATELIMIT_POLICY.split_at(9).0;
+
 /// Reads the headers into `reading`: its policies, and `Retry-After` in seconds. `Date` (the
 /// reference) and `Age` are found first; then each List's lines are read.
 fn read<'h, H>(response: &Response<'_, H>, reading: &mut Reading)
@@ -165,10 +169,7 @@ where
         .or(response.received_at);
     let cached = age.and_then(parse_digits).is_some_and(|a| a > 0);
     if !cached {
-        for (k, field) in [&b"ratelimit-policy"[..], b"ratelimit"]
-            .into_iter()
-            .enumerate()
-        {
+        for (k, field) in [RATELIMIT_POLICY, RATELIMIT].into_iter().enumerate() {
             let of_field = || {
                 let lines = response.headers.clone().into_iter();
                 lines
