@@ -252,7 +252,6 @@ impl Scan<'_> {
 
 /// Reads a List field; members named by a String or Token go to `held` (at most 4); returns
 /// how many, or `None` when the field is not a valid List.
-#[inline(never)]
 pub(crate) fn read_list(field: &[u8], held: &mut [Member], dict: bool) -> Option<usize> {
     let start = field.iter().position(|&b| b != b' ').unwrap_or(field.len());
     let end = field
