@@ -253,13 +253,16 @@ impl Scan<'_> {
 /// Reads a List field; members named by a String or Token go to `held` (at most 4); returns
 /// how many, or `None` when the field is not a valid List.
 pub(crate) fn read_list(field: &[u8], held: &mut [Member], dict: bool) -> Option<usize> {
-    let start = field.iter().position(|&b| b != b' ').unwrap_or(field.len());
-    let end = field
-        .iter()
-        .rposition(|&b| b != b' ')
-        .map_or(start, |i| i + 1);
+    // Surrounding spaces are not part of the field (RFC 9651 §4.2).
+    let mut field = field;
+    while let [b' ', rest @ ..] = field {
+        field = rest;
+    }
+    while let [rest @ .., b' '] = field {
+        field = rest;
+    }
     let mut p = Scan {
-        s: field.get(start..end)?,
+        s: field,
         i: 0,
         kind: 0,
         num: 0,
