@@ -19,7 +19,17 @@ use crate::time::UnixTime;
 /// The weekdays' names, each followed by a space. A short name is a long one's first three
 /// letters.
 const WEEKDAYS: &[u8] = b"Monday Tuesday Wednesday Thursday Friday Saturday Sunday ";
-const MONTHS: &[u8; 36] = b"JanFebMarAprMayJunJulAugSepOctNovDec";
+/// The months' three letters, packed as the matcher packs them (`b"Jan"` is 0x4a616e).
+const MONTHS: [u32; 12] = {
+    let names = b"JanFebMarAprMayJunJulAugSepOctNovDec";
+    let mut packed = [0u32; 12];
+    let mut i = 0;
+    while i < 36 {
+        packed[i / 3] = packed[i / 3] << 8 | names[i] as u32;
+        i += 1;
+    }
+    packed
+};
 
 /// What follows the weekday in each form. `d`, `y`, `h`, `m`, `s` are digits of the day, year,
 /// hour, minute and second; `b` a month's letters (as in `strftime`); `_` a digit or the space
@@ -78,7 +88,7 @@ pub fn parse_http_date(s: &[u8], now: Option<UnixTime>) -> Option<UnixTime> {
         }
         *field = *field * 10 + i32::from(b - b'0');
     }
-    let month = MONTHS.chunks(3).position(|name| pack(name) == month)? as i32 + 1;
+    let month = MONTHS.iter().position(|&name| name == month)? as i32 + 1;
     // 60 admits a leap second, as RFC 9110 allows.
     if h > 23 || m > 59 || sec > 60 {
         return None;
@@ -119,10 +129,6 @@ fn is_weekday(name: &[u8]) -> bool {
         }
     }
     false
-}
-
-fn pack(letters: &[u8]) -> u32 {
-    letters.iter().fold(0, |acc, &b| acc << 8 | u32::from(b))
 }
 
 /// The latest year ending in `yy` whose date is at most 50 years after `now`.
