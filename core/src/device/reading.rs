@@ -2,7 +2,7 @@
 
 use super::list::{Member, read_list};
 use crate::Response;
-use crate::header::{parse_digits, parse_http_date, parse_retry_after};
+use crate::header::{RetryAfter, parse_digits, parse_http_date, parse_retry_after};
 use crate::time::{Duration, UnixTime};
 
 /// What one response says: its status, up to four policies (their name hashes and `q`, `w`,
@@ -184,10 +184,14 @@ where
         #[cfg(feature = "legacy")]
         legacy::read(response, date, out);
     }
-    reading.retry_after = ra
-        .and_then(|v| parse_retry_after(v, date).ok())
-        .and_then(|r| r.delay(date))
-        .map(|d| d.millis() / 1000);
+    // In whole seconds, not through a `Duration`'s milliseconds: the limiter caps it at a day.
+    reading.retry_after = ra.and_then(|v| {
+        let secs = match parse_retry_after(v, date).ok()? {
+            RetryAfter::Seconds(s) => s,
+            RetryAfter::Date(at) => at.secs_since(date?),
+        };
+        Some(u32::try_from(secs).unwrap_or(u32::MAX))
+    });
 }
 
 /// The pre-standard numeric fields: `RateLimit-Limit`/`-Remaining`/`-Reset`,
