@@ -120,8 +120,7 @@ fn lines<'a>(lines: impl Iterator<Item = &'a [u8]>, out: &mut [Member; 4], dict:
         n += k;
     }
     for m in held.iter().take(n) {
-        let slot = out.iter().position(|o| o.0 == m.0 || o.0 == 0);
-        if let Some(o) = slot.and_then(|i| out.get_mut(i)) {
+        if let Some(o) = out.iter_mut().find(|o| o.0 == m.0 || o.0 == 0) {
             o.0 = m.0;
             if m.1 > 0 {
                 o.1 = m.1
