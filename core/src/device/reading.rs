@@ -151,15 +151,16 @@ where
     let (mut date, mut age, mut ra) = (None, None, None);
     for (name, value) in response.headers.clone() {
         let n = name.as_bytes();
-        let slot = if n.eq_ignore_ascii_case(b"date") {
-            &mut date
-        } else if n.eq_ignore_ascii_case(b"age") {
-            &mut age
-        } else if n.eq_ignore_ascii_case(b"retry-after") {
-            &mut ra
-        } else {
-            continue;
+        // Told apart by length, then compared once.
+        let (slot, field): (_, &[u8]) = match n.len() {
+            4 => (&mut date, b"date"),
+            3 => (&mut age, b"age"),
+            11 => (&mut ra, b"retry-after"),
+            _ => continue,
         };
+        if !n.eq_ignore_ascii_case(field) {
+            continue;
+        }
         // A singleton field sent twice joins to an invalid value, as `a, b` would be.
         *slot = Some(if slot.is_some() { &b","[..] } else { value });
     }
