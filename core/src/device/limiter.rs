@@ -293,32 +293,33 @@ impl Device {
         for &(h, q, w, r, reset) in members {
             if q > 0 && w > 0 {
                 let len = w.min(MAX_PAUSE / 1000) * 1000;
-                let mut best = (4u8, 0usize);
                 // The window bound to its name, else one of its length, else a free one
                 // that can count the whole quota (the log holds 60 grants), else any free one.
-                for (i, win) in self.windows.iter().enumerate() {
-                    let rank = if win.2 == h && win.0 != 0 {
-                        0
-                    } else if win.0 == len {
-                        1
-                    } else if win.0 == 0 && (i == 1 || q <= 60) {
-                        2
-                    } else if win.0 == 0 {
-                        3
-                    } else {
-                        continue;
-                    };
-                    if rank < best.0 {
-                        best = (rank, i);
-                    }
-                }
-                if best.0 < 4 {
-                    let win = &mut self.windows[best.1];
+                let [w0, w1] = self.windows;
+                let pick = if w0.2 == h && w0.0 != 0 {
+                    Some(0)
+                } else if w1.2 == h && w1.0 != 0 {
+                    Some(1)
+                } else if w0.0 == len {
+                    Some(0)
+                } else if w1.0 == len {
+                    Some(1)
+                } else if w0.0 == 0 && q <= 60 {
+                    Some(0)
+                } else if w1.0 == 0 {
+                    Some(1)
+                } else if w0.0 == 0 {
+                    Some(0)
+                } else {
+                    None
+                };
+                if let Some(i) = pick {
+                    let win = &mut self.windows[i];
                     // The short window's log holds grant times, whatever its length; the
                     // buckets' span follows the long window's, so a new length starts them
                     // afresh (a first one keeps what was granted before it was known).
                     if win.0 != len {
-                        if best.1 == 1 && win.0 != 0 {
+                        if i == 1 && win.0 != 0 {
                             self.buckets = [0; 56];
                             self.bucket_total = 0
                         }
