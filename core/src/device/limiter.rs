@@ -331,7 +331,14 @@ impl Device {
             }
             if reset > 0 || r > 0 {
                 zero |= r == 0;
-                let len = self.windows.iter().find(|w| w.2 == h).map_or(1000, |w| w.0);
+                let [w0, w1] = self.windows;
+                let len = if w0.2 == h {
+                    w0.0
+                } else if w1.2 == h {
+                    w1.0
+                } else {
+                    1000
+                };
                 let until = t + reset.min(MAX_PAUSE / 1000) * 1000 + (len / 64).min(1000);
                 let in_flight = self.in_flight;
                 let cur = self.budgets.iter().position(|b| b.count.name_hash == h);
