@@ -247,7 +247,6 @@ mod legacy {
     {
         let mut used = None;
         for (name, value) in response.headers.clone() {
-            let name = name.trim_ascii();
             let Some(kind) = kind(name) else {
                 continue;
             };
