@@ -111,10 +111,8 @@ impl Scan<'_> {
         self.kind = OTHER;
         self.num = 0;
         self.hash = 0x811c_9dc5;
+        // At the end, 0, which starts no bare item (the match below refuses it).
         let b = self.peek();
-        if self.i >= self.s.len() {
-            return false;
-        }
         if b == b'-' || b.is_ascii_digit() {
             return self.number();
         }
