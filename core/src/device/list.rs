@@ -248,9 +248,14 @@ impl Scan<'_> {
     }
 }
 
-/// Reads a List field; members named by a String or Token go to `held` (at most 4); returns
-/// how many, or `None` when the field is not a valid List.
-pub(crate) fn read_list(field: &[u8], held: &mut [Member], dict: bool) -> Option<usize> {
+/// Reads a List field; members named by a String or Token go to `held` from `start` (while it
+/// has room); returns where they end, or `None` when the field is not a valid List.
+pub(crate) fn read_list(
+    field: &[u8],
+    held: &mut [Member],
+    start: usize,
+    dict: bool,
+) -> Option<usize> {
     // Surrounding spaces are not part of the field (RFC 9651 §4.2).
     let mut field = field;
     while let [b' ', rest @ ..] = field {
@@ -266,9 +271,9 @@ pub(crate) fn read_list(field: &[u8], held: &mut [Member], dict: bool) -> Option
         num: 0,
         hash: 0,
     };
-    let mut n = 0;
+    let mut n = start;
     if p.s.is_empty() {
-        return Some(0);
+        return Some(n);
     }
     loop {
         // A Dictionary member's key (draft -07's `limit=…, remaining=…, reset=…`).
@@ -309,14 +314,14 @@ pub(crate) fn read_list(field: &[u8], held: &mut [Member], dict: bool) -> Option
             if dict {
                 if key != 0 && p.kind == INT {
                     let v = p.num;
-                    let m = held.get_mut(0)?;
+                    let m = held.get_mut(start)?;
                     m.0 = 1;
                     match key {
                         b'q' => m.1 = v,
                         b'r' => m.3 = v,
                         _ => m.4 = v,
                     }
-                    n = 1;
+                    n = start + 1;
                 }
                 if !p.params(None) {
                     return None;
@@ -395,7 +400,7 @@ mod tests {
 
     fn agree(field: &[u8]) -> bool {
         let mut held = [(0u16, 0u32, 0u32, 0u32, 0u32); 4];
-        let read = read_list(field, &mut held, false);
+        let read = read_list(field, &mut held, 0, false);
         let expected = reference(field);
         let shown = String::from_utf8_lossy(field).to_string();
         assert_eq!(read.is_some(), expected.is_some(), "validity of {shown:?}");
@@ -456,7 +461,7 @@ mod tests {
         }
         let mut held = [(0u16, 0u32, 0u32, 0u32, 0u32); 4];
         assert_eq!(
-            read_list(b"a;q=99999999999;r=-5;t=12", &mut held, false),
+            read_list(b"a;q=99999999999;r=-5;t=12", &mut held, 0, false),
             Some(1)
         );
         assert_eq!((held[0].1, held[0].3, held[0].4), (u32::MAX, 0, 12));

@@ -114,10 +114,10 @@ fn lines<'a>(lines: impl Iterator<Item = &'a [u8]>, out: &mut [Member; 4], dict:
     let mut held = [(0u16, 0u32, 0u32, 0u32, 0u32); 4];
     let mut n = 0;
     for line in lines {
-        let Some(k) = read_list(line, held.get_mut(n..).unwrap_or_default(), dict) else {
+        let Some(end) = read_list(line, &mut held, n, dict) else {
             return false;
         };
-        n += k;
+        n = end;
     }
     for m in held.iter().take(n) {
         if let Some(o) = out.iter_mut().find(|o| o.0 == m.0 || o.0 == 0) {
@@ -253,7 +253,7 @@ mod legacy {
             // The value: an Integer (an Item; a List's first member, as servers send extra
             // windows after it).
             let mut held = [(0u16, 0u32, 0u32, 0u32, 0u32); 4];
-            let first = read_list(value, &mut held, false)
+            let first = read_list(value, &mut held, 0, false)
                 .filter(|&n| n > 0 && held[0].0 == 1)
                 .map(|_| held[0].1);
             let slot = out.iter().position(|o| o.0 == 1 || o.0 == 0);
