@@ -283,7 +283,7 @@ impl Device {
         if status == 0 {
             for b in self.budgets.iter_mut() {
                 if b.until > t {
-                    b.count.ours = b.count.ours.saturating_add(1);
+                    b.count.ours = b.count.ours.wrapping_add(1);
                 }
             }
             return;
