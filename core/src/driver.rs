@@ -231,6 +231,36 @@ impl<R: Retries> Driver<R> {
         self.retry(max_wait, now, server_delay, rng)
     }
 
+    /// What follows a response (its status and the server's delay, if any), or `None`: a
+    /// request that got no response. One call of the common rules for both, so a device that
+    /// hands both outcomes to [`crate::device::Attempts::answered`] links them once (100 B
+    /// less than through `decide_status` and `decide_lost`).
+    pub(crate) fn decide_outcome(
+        &mut self,
+        now: Instant,
+        response: Option<(u16, Option<Duration>)>,
+        max_wait: Duration,
+        rng: &mut impl Rng,
+    ) -> Decision {
+        let policy = self.policy.policy();
+        let (retry, server_delay, stop) = match response {
+            Some((status, delay)) => (
+                policy.retryable(status, delay.is_some()),
+                delay,
+                Decision::Done,
+            ),
+            None => (
+                policy.retry_no_response,
+                None,
+                Decision::GiveUp(GiveUp::NoResponse),
+            ),
+        };
+        if !retry {
+            return stop;
+        }
+        self.retry(max_wait, now, server_delay, rng)
+    }
+
     /// The request `grant` allowed got no response (connection refused or reset, timeout):
     /// released in `limiter` (it stays counted, as it may have reached the server), then
     /// decided. Counts as an attempt, like a retried response.
@@ -253,10 +283,7 @@ impl<R: Retries> Driver<R> {
         max_wait: Duration,
         rng: &mut impl Rng,
     ) -> Decision {
-        if !self.policy.policy().retry_no_response {
-            return Decision::GiveUp(GiveUp::NoResponse);
-        }
-        self.retry(max_wait, now, None, rng)
+        self.decide_outcome(now, None, max_wait, rng)
     }
 
     /// When the next attempt may go, whatever the limiter says (a retry's delay).

@@ -63,6 +63,11 @@ fn a_silence_past_32_bits_of_milliseconds() {
 }
 
 #[test]
+fn a_reading_without_a_status_is_a_lost_request() {
+    shared::device::a_reading_without_a_status_is_a_lost_request()
+}
+
+#[test]
 fn retries_follow_the_policy() {
     shared::device::retries_follow_the_policy()
 }

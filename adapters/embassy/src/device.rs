@@ -82,6 +82,10 @@ impl<M: RawMutex, P: Retries> Attempt<'_, M, P> {
     /// The response to this attempt's request (its status and headers, and its body for a
     /// 429's `retry_after` with `json`), fed to the limiter; then what the retry policy
     /// decides: [`Decision::Retry`] means ask [`SharedDevice::attempt`] again.
+    ///
+    /// A response without a status ([`Response::status`] `None`) stands for none: the request
+    /// is lost, as with [`Attempt::lost`]. So a task can hand both outcomes to this one call,
+    /// which takes less flash than calling each (about 100 B on a Cortex-M4).
     pub fn answered<'h, H>(mut self, response: &Response<'_, H>, rng: &mut impl Rng) -> Decision
     where
         H: IntoIterator<Item = (&'h str, &'h [u8])> + Clone,

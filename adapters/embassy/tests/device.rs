@@ -78,26 +78,42 @@ where
     Ok(received.status.unwrap_or(0))
 }
 
-/// The task's own loop over [`SharedDevice::attempt`], as the firmware's lean image runs it:
-/// the last decision, the attempts made, and the last status (0 when none came).
+/// How the task's own loop hands back a request that got no response.
+#[derive(Clone, Copy)]
+enum Loss {
+    /// [`Attempt::lost`](headroom_embassy::device::Attempt::lost).
+    Lost,
+    /// A response without a status to `answered`, as the firmware's lean image does.
+    NoStatus,
+}
+
+/// The task's own loop over [`SharedDevice::attempt`]: the last decision, the attempts made,
+/// and the last status (0 when none came).
 async fn own_loop<M, P>(
     device: &SharedDevice<M>,
     policy: P,
     method: Method,
     server: &serve::Server,
     rng: &mut SmallRng,
+    loss: Loss,
 ) -> Result<(Decision, u32, u16), Denied>
 where
     M: embassy_sync::blocking_mutex::raw::RawMutex,
     P: headroom_core::Retries,
 {
     let mut attempts = Attempts::new(method, policy);
+    let none = Received {
+        status: None,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
     loop {
         let attempt = device.attempt(&mut attempts).await?;
         let number = attempt.number();
-        let (decision, status) = match fetch(server).await {
-            Ok(received) => (attempt.answered(&received.response(), rng), received.status),
-            Err(()) => (attempt.lost(rng), None),
+        let (decision, status) = match (fetch(server).await, loss) {
+            (Ok(received), _) => (attempt.answered(&received.response(), rng), received.status),
+            (Err(()), Loss::Lost) => (attempt.lost(rng), None),
+            (Err(()), Loss::NoStatus) => (attempt.answered(&none.response(), rng), None),
         };
         if !matches!(decision, Decision::Retry { .. }) {
             return Ok((decision, number, status.unwrap_or(0)));
@@ -261,7 +277,7 @@ fn the_tasks_own_loop_honours_retry_after_when_another_key_spent_the_window() {
     let device: SharedDevice<NoopRawMutex> = SharedDevice::new();
     let mut rng = SmallRng::seed_from_u64(6);
     let policy = RetryPolicy::DEFAULT;
-    let sent = own_loop(&device, &policy, Method::Get, &server, &mut rng);
+    let sent = own_loop(&device, &policy, Method::Get, &server, &mut rng, Loss::Lost);
     let (decision, attempts, status) = block_on(sent).unwrap();
     assert_eq!((decision, status), (Decision::Done, 200));
     // Unless the window turned between the two clients, the first attempt met a 429.
@@ -274,20 +290,23 @@ fn the_tasks_own_loop_honours_retry_after_when_another_key_spent_the_window() {
 fn the_tasks_own_loop_releases_lost_attempts_and_gives_up_after_the_retries() {
     let quick = quick_retries();
     let closing = server(&["minute:60:60"], Fault::Close);
-    let device: SharedDevice<NoopRawMutex> = SharedDevice::new();
-    let mut rng = SmallRng::seed_from_u64(7);
-    let sent = own_loop(&device, &quick, Method::Get, &closing, &mut rng);
-    let (decision, attempts, _) = block_on(sent).unwrap();
-    let exhausted = GiveUp::RetriesExhausted { attempts: 3 };
-    assert_eq!((decision, attempts), (Decision::GiveUp(exhausted), 3));
-    assert_eq!(device.with(|d| d.in_flight()), 0, "every grant released");
-    // A POST that got no response is not sent again.
-    let sent = own_loop(&device, &quick, Method::Post, &closing, &mut rng);
-    let (decision, attempts, _) = block_on(sent).unwrap();
-    assert_eq!(
-        (decision, attempts),
-        (Decision::GiveUp(GiveUp::NotIdempotent), 1)
-    );
+    // Handed back with `lost`, or as a response without a status: the same.
+    for loss in [Loss::Lost, Loss::NoStatus] {
+        let device: SharedDevice<NoopRawMutex> = SharedDevice::new();
+        let mut rng = SmallRng::seed_from_u64(7);
+        let sent = own_loop(&device, &quick, Method::Get, &closing, &mut rng, loss);
+        let (decision, attempts, _) = block_on(sent).unwrap();
+        let exhausted = GiveUp::RetriesExhausted { attempts: 3 };
+        assert_eq!((decision, attempts), (Decision::GiveUp(exhausted), 3));
+        assert_eq!(device.with(|d| d.in_flight()), 0, "every grant released");
+        // A POST that got no response is not sent again.
+        let sent = own_loop(&device, &quick, Method::Post, &closing, &mut rng, loss);
+        let (decision, attempts, _) = block_on(sent).unwrap();
+        assert_eq!(
+            (decision, attempts),
+            (Decision::GiveUp(GiveUp::NotIdempotent), 1)
+        );
+    }
 }
 
 #[test]
@@ -297,7 +316,7 @@ fn the_tasks_own_loop_stops_when_the_next_grant_is_past_the_longest_wait() {
     let device: SharedDevice<NoopRawMutex> = SharedDevice::new();
     let mut rng = SmallRng::seed_from_u64(8);
     let policy = RetryPolicy::DEFAULT;
-    let sent = own_loop(&device, &policy, Method::Get, &server, &mut rng);
+    let sent = own_loop(&device, &policy, Method::Get, &server, &mut rng, Loss::Lost);
     match block_on(sent) {
         Ok((Decision::GiveUp(GiveUp::WaitTooLong { wait, .. }), 1, 429)) => {
             assert!(wait > Duration::from_secs(300), "{wait:?}")
@@ -306,7 +325,7 @@ fn the_tasks_own_loop_stops_when_the_next_grant_is_past_the_longest_wait() {
     }
     // The next attempt is refused at once: the server's count is spent until its reset (with
     // the guard, a little after the `Retry-After` pause).
-    let again = own_loop(&device, &policy, Method::Get, &server, &mut rng);
+    let again = own_loop(&device, &policy, Method::Get, &server, &mut rng, Loss::Lost);
     let denied = block_on(again).unwrap_err();
     assert!(!denied.within_max_wait);
     assert_eq!(denied.cause, headroom_core::Cause::ServerBudget);
@@ -319,6 +338,6 @@ fn an_attempt_dropped_mid_flight_gives_its_grant_back() {
     let device: SharedDevice<NoopRawMutex> = SharedDevice::new();
     let mut rng = SmallRng::seed_from_u64(9);
     let policy = RetryPolicy::DEFAULT;
-    let request = own_loop(&device, &policy, Method::Get, &server, &mut rng);
+    let request = own_loop(&device, &policy, Method::Get, &server, &mut rng, Loss::Lost);
     drop_once_in_flight(&device, request);
 }

@@ -60,7 +60,9 @@ impl<R: Retries> Attempts<R> {
         }
     }
 
-    /// The response to the request sent: fed to `device`, then decided.
+    /// The response to the request sent: fed to `device`, then decided. A reading without a
+    /// status (0, as [`Reading::new`] is) stands for no response: the request is lost, as with
+    /// [`Attempts::lost`].
     pub fn answered(
         &mut self,
         device: &mut Device,
@@ -68,10 +70,11 @@ impl<R: Retries> Attempts<R> {
         reading: &Reading,
         rng: &mut impl Rng,
     ) -> Decision {
+        // Status 0 is also the limiter's release.
         device.observe(now, reading);
         let status = reading.status();
-        let delay = reading.retry_after();
-        self.driver.decide_status(now, status, delay, MAX_WAIT, rng)
+        let response = (status != 0).then(|| (status, reading.retry_after()));
+        self.driver.decide_outcome(now, response, MAX_WAIT, rng)
     }
 
     /// The request sent got no response: released in `device`, then decided.

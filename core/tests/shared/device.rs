@@ -291,6 +291,52 @@ pub fn retries_follow_the_policy() {
     assert!(matches!(a.next(&mut d, ms(later + 1)), Next::WouldWait(_)));
 }
 
+/// A reading without a status stands for no response: handed to `answered`, it is decided
+/// and released as `lost` would, whatever headers came with it.
+pub fn a_reading_without_a_status_is_a_lost_request() {
+    let mut rng = Rng(u32::MAX / 2);
+    let none = Reading::new();
+    for (method, lost) in [
+        (Method::Get, None),
+        (Method::Post, Some(GiveUp::NotIdempotent)),
+    ] {
+        let (mut by_reading, mut by_lost) = (Device::new(), Device::new());
+        let mut a = Attempts::new(method, RetryPolicy::DEFAULT);
+        let mut b = Attempts::new(method, RetryPolicy::DEFAULT);
+        assert_eq!(a.next(&mut by_reading, ms(0)), Next::Send);
+        assert_eq!(b.next(&mut by_lost, ms(0)), Next::Send);
+        let decision = a.answered(&mut by_reading, ms(5), &none, &mut rng);
+        assert_eq!(decision, b.lost(&mut by_lost, ms(5), &mut rng));
+        match lost {
+            Some(give_up) => assert_eq!(decision, Decision::GiveUp(give_up)),
+            // Retried after the policy's backoff (1 s with equal jitter: 0.5 to 1 s).
+            None => match decision {
+                Decision::Retry { after, from_server } => {
+                    assert!(!from_server);
+                    assert!((500..=1_000).contains(&after.as_millis()), "{after:?}");
+                }
+                other => panic!("{other:?}"),
+            },
+        }
+        // Released: nothing in flight, as after `lost`.
+        assert_eq!(by_reading.in_flight(), 0);
+        assert_eq!(
+            a.next(&mut by_reading, ms(6_000)),
+            b.next(&mut by_lost, ms(6_000))
+        );
+    }
+    // A status-less reading of a field's headers is still no response: nothing learned.
+    let mut d = Device::new();
+    let mut a = Attempts::new(Method::Get, RetryPolicy::DEFAULT);
+    assert_eq!(a.next(&mut d, ms(0)), Next::Send);
+    let headless = reading(0, &[POLICY, ("RateLimit", r#""minute";r=0;t=60"#)]);
+    assert!(matches!(
+        a.answered(&mut d, ms(5), &headless, &mut rng),
+        Decision::Retry { .. }
+    ));
+    assert_eq!(d.in_flight(), 0);
+}
+
 #[cfg(feature = "legacy")]
 pub fn the_pre_standard_fields_are_one_policy() {
     let mut d = Device::new();

@@ -283,7 +283,7 @@ async fn poll() {
 }
 
 /// The device path, the task's own loop: each attempt waits for its grant, sends, and hands
-/// back the response (or its loss), until the retry rules say stop.
+/// back the response (one without a status when none came), until the retry rules say stop.
 #[cfg(all(feature = "device", not(feature = "device-retry")))]
 #[embassy_executor::task]
 async fn poll() {
@@ -301,17 +301,21 @@ async fn poll() {
             let filled = exchange(&stack, &mut rx.0).await;
             let mut headers = [httparse::EMPTY_HEADER; 32];
             let mut parsed = httparse::Response::new(&mut headers);
-            let decision = match filled.map(|filled| (filled, parsed.parse(&rx.0[..filled]))) {
-                Some((filled, Ok(httparse::Status::Complete(head)))) => {
-                    let fields = parsed.headers.iter().map(|h| (h.name, h.value));
-                    // The body too: with `json`, a 429's `retry_after` is read from it.
-                    let body = rx.0.get(head..filled).unwrap_or_default();
-                    let mut response = Response::headers_only(fields).body(body);
-                    response.status = parsed.code;
-                    attempt.answered(&response, &mut rng)
-                }
-                _ => attempt.lost(&mut rng),
-            };
+            // The head's status and fields, and the body (with `json`, a 429's `retry_after`
+            // is read from it); no status when no response came: the request is lost.
+            let (status, fields, body) =
+                match filled.map(|filled| (filled, parsed.parse(&rx.0[..filled]))) {
+                    Some((filled, Ok(httparse::Status::Complete(head)))) => (
+                        parsed.code,
+                        &parsed.headers[..],
+                        rx.0.get(head..filled).unwrap_or_default(),
+                    ),
+                    _ => (None, &[][..], &[][..]),
+                };
+            let mut response =
+                Response::headers_only(fields.iter().map(|h| (h.name, h.value))).body(body);
+            response.status = status;
+            let decision = attempt.answered(&response, &mut rng);
             match decision {
                 Decision::Retry { .. } => continue,
                 Decision::Done => break true,
