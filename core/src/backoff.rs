@@ -102,10 +102,11 @@ impl Backoff {
 /// Uniform in `[lo, hi]` by widening multiplication (no modulo bias worth a branch here), in
 /// 32 bits as a `Duration` is: one 32×32→64 multiply on a device.
 fn uniform(rng: &mut impl Rng, lo: u32, hi: u32) -> u32 {
-    let span = u64::from(hi.saturating_sub(lo)) + 1;
-    // Below `span` ≤ 2^32, so it fits.
+    // Every caller has `lo <= hi` (a half of the ceiling, or a bound clamped above it).
+    let span = u64::from(hi - lo) + 1;
+    // Below `span` ≤ 2^32, so it fits, and `lo + r` is at most `hi`.
     let r = (u64::from(rng.next_u32()) * span) >> 32;
-    lo.saturating_add(r as u32).min(hi)
+    lo + r as u32
 }
 
 /// An HTTP method, for the idempotency rule.
