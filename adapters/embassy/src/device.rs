@@ -1,7 +1,7 @@
 //! The device path ([`headroom_core::device`]): one identity's fixed-shape limiter, shared by
 //! every task, and its retries, for one identity whose API has at most a short and a long
-//! window: 6.7 KiB of a Cortex-M4's flash where [`SharedLimiter`](crate::SharedLimiter) with
-//! [`retry`](crate::retry) takes 11.8 KiB (docs/footprint.md). No keys, weighted costs, draft
+//! window: 6.0 KiB of a Cortex-M4's flash where [`SharedLimiter`](crate::SharedLimiter) with
+//! [`retry`](crate::retry) takes 11.6 KiB (docs/footprint.md). No keys, weighted costs, draft
 //! -11 units, saved state or diagnostics.
 //!
 //! ```
@@ -54,7 +54,8 @@ impl<M: RawMutex> SharedDevice<M> {
 }
 
 /// One granted attempt, from [`SharedDevice::attempt`]: send its request, then hand back the
-/// response with [`Attempt::answered`], or [`Attempt::lost`] when none came. Dropped without
+/// response with [`Attempt::answered`] (one without a status when none came), or call
+/// [`Attempt::lost`]. Dropped without
 /// either (a cancelled future, a timeout around it, a panic), it releases its grant, so no
 /// capacity stays in flight for good.
 #[must_use = "hand the attempt back with answered() or lost()"]

@@ -137,9 +137,8 @@ fn lines<'a>(lines: impl Iterator<Item = &'a [u8]>, out: &mut [Member; 4], dict:
     true
 }
 
-/// Whether a field's name is `name` (ASCII, case-insensitive). Out of line, so every caller
-/// shares one copy: LTO left the `legacy` fields' calls a second one (60 B).
-#[inline(never)]
+/// Whether a field's name is `name` (ASCII, case-insensitive). One function for every caller:
+/// calling `eq_ignore_ascii_case` directly, LTO left the `legacy` fields a second copy (60 B).
 fn same_name(field: &[u8], name: &[u8]) -> bool {
     field.eq_ignore_ascii_case(name)
 }
